@@ -1,0 +1,144 @@
+// The whole stack on one machine: a managed influxd (unless an InfluxDB URL is configured), the
+// broker and ingest, each its own process with its own YAML written from the stack config.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { stringify } from 'yaml'
+import Type, { type Static } from 'typebox'
+import { createLogger, type Logger, type LogLevel } from '../../core/src/logger.ts'
+import { createSupervisor, type Supervisor } from './supervisor.ts'
+import { startManagedInfluxd, type ManagedInfluxd } from './influxd.ts'
+import { pickPort } from './ports.ts'
+
+const Port = (port: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: port, description })
+
+export const StackConfigSchema = Type.Object({
+  dataDir: Type.String({ default: '.data', description: 'Where every process keeps its SQLite files and the managed influxd its data.' }),
+  host: Type.String({ default: '127.0.0.1', description: 'Address the listeners bind to. 0.0.0.0 to serve the LAN.' }),
+  logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], { default: 'info' }),
+  ports: Type.Object({
+    mqtt: Port(1883, 'MQTT (TCP)'),
+    mqttWs: Port(8083, 'MQTT over WebSocket'),
+    brokerHttp: Port(9101, 'broker /metrics and /healthz'),
+    http: Port(8080, 'ingest HTTP API'),
+    influx: Port(8086, 'managed influxd HTTP'),
+    influxRpc: Port(8088, 'managed influxd backup/restore RPC')
+  }, { additionalProperties: false, default: {}, description: 'A taken port is replaced by a free one (printed at start); 0 always picks a free one.' }),
+  influx: Type.Object({
+    managed: Type.Boolean({ default: true, description: 'Run influxd (Debian package influxdb) under dataDir/influxdb. False: use ingest.influx.url.' }),
+    binary: Type.String({ default: 'influxd' })
+  }, { additionalProperties: false, default: {} }),
+  broker: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'broker options (docs/configuration.md#broker); dataDir and ports are set by the stack.' }),
+  ingest: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'ingest options (docs/configuration.md#ingest); dataDir, port and a managed influx URL are set by the stack.' })
+}, { additionalProperties: false })
+
+export type StackConfig = Static<typeof StackConfigSchema>
+
+export interface RunningStack {
+  dataDir: string
+  ports: { mqtt: number, mqttWs: number, brokerHttp: number, http: number, influx: number | null }
+  influxUrl: string
+  apiUrl: string
+  mqttUrl: string
+  supervisor: Supervisor
+  logger: Logger
+  stop: () => Promise<void>
+}
+
+const root = resolve(import.meta.dirname, '..', '..')
+
+async function waitForHttp (url: string, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) })
+      if (res.status < 500) return
+    } catch { /* not up yet */ }
+    await new Promise(r => setTimeout(r, 150))
+  }
+  throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s; see its log lines above`)
+}
+
+function deepMerge (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k]
+    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
+      ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+      : v
+  }
+  return out
+}
+
+export async function runStack (config: StackConfig, options: { print?: (line: string) => void } = {}): Promise<RunningStack> {
+  const logger = createLogger('stack', config.logLevel as LogLevel)
+  const dataDir = resolve(config.dataDir)
+  const runDir = join(dataDir, 'run')
+  mkdirSync(runDir, { recursive: true })
+  const taken = new Set<number>()
+  const host = config.host
+  const probeHost = host === '0.0.0.0' ? '127.0.0.1' : host
+  const ports = {
+    mqtt: await pickPort(config.ports.mqtt, host, taken),
+    mqttWs: await pickPort(config.ports.mqttWs, host, taken),
+    brokerHttp: await pickPort(config.ports.brokerHttp, host, taken),
+    http: await pickPort(config.ports.http, host, taken),
+    influx: null as number | null
+  }
+  const supervisor = createSupervisor(logger)
+  const echo = (name: string) => (line: string): void => { process.stderr.write(`${name.padEnd(7)}| ${line}\n`) }
+
+  let influx: ManagedInfluxd | undefined
+  const ingestOverrides = (config.ingest ?? {}) as Record<string, unknown>
+  let influxUrl = String(((ingestOverrides.influx ?? {}) as Record<string, unknown>).url ?? 'http://127.0.0.1:8086')
+  if (config.influx.managed) {
+    ports.influx = await pickPort(config.ports.influx, '127.0.0.1', taken)
+    const rpcPort = await pickPort(config.ports.influxRpc, '127.0.0.1', taken)
+    influx = await startManagedInfluxd({ dir: join(dataDir, 'influxdb'), httpPort: ports.influx, rpcPort, binary: config.influx.binary, onOutput: echo('influxd') })
+    influxUrl = influx.url
+    logger.info('influxd ready', { url: influxUrl })
+  }
+
+  const brokerConfig = deepMerge({
+    dataDir,
+    logLevel: config.logLevel,
+    mqtt: { host, port: ports.mqtt },
+    ws: { port: ports.mqttWs },
+    http: { host, port: ports.brokerHttp }
+  }, config.broker ?? {})
+  const ingestConfig = deepMerge(deepMerge({ logLevel: config.logLevel }, ingestOverrides), {
+    dataDir,
+    http: { host, port: ports.http },
+    ...(config.influx.managed ? { influx: { url: influxUrl } } : {})
+  })
+  const brokerFile = join(runDir, 'broker.yaml')
+  const ingestFile = join(runDir, 'ingest.yaml')
+  writeFileSync(brokerFile, `# Written by "shennong start" from the stack config; edit that instead.\n${stringify(brokerConfig)}`)
+  writeFileSync(ingestFile, `# Written by "shennong start" from the stack config; edit that instead.\n${stringify(ingestConfig)}`)
+
+  const cli = join(root, 'bin', 'shennong.ts')
+  supervisor.start({ name: 'broker', command: process.execPath, args: [cli, 'broker', '-c', brokerFile], onLine: echo('broker') })
+  supervisor.start({ name: 'ingest', command: process.execPath, args: [cli, 'ingest', '-c', ingestFile], onLine: echo('ingest') })
+  const stop = async (): Promise<void> => {
+    await supervisor.stop()
+    await influx?.stop()
+  }
+  try {
+    await Promise.all([
+      waitForHttp(`http://${probeHost}:${ports.brokerHttp}/healthz`, 60_000, 'the broker'),
+      waitForHttp(`http://${probeHost}:${ports.http}/healthz`, 60_000, 'ingest')
+    ])
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return {
+    dataDir,
+    ports,
+    influxUrl,
+    apiUrl: `http://${probeHost}:${ports.http}`,
+    mqttUrl: `mqtt://${probeHost}:${ports.mqtt}`,
+    supervisor,
+    logger,
+    stop
+  }
+}
