@@ -69,7 +69,7 @@ function deepMerge (base: Record<string, unknown>, over: Record<string, unknown>
   return out
 }
 
-export async function runStack (config: StackConfig, options: { print?: (line: string) => void } = {}): Promise<RunningStack> {
+export async function runStack (config: StackConfig, options: { quiet?: boolean } = {}): Promise<RunningStack> {
   const logger = createLogger('stack', config.logLevel as LogLevel)
   const dataDir = resolve(config.dataDir)
   const runDir = join(dataDir, 'run')
@@ -85,7 +85,7 @@ export async function runStack (config: StackConfig, options: { print?: (line: s
     influx: null as number | null
   }
   const supervisor = createSupervisor(logger)
-  const echo = (name: string) => (line: string): void => { process.stderr.write(`${name.padEnd(7)}| ${line}\n`) }
+  const echo = (name: string) => (line: string): void => { if (options.quiet !== true) process.stderr.write(`${name.padEnd(7)}| ${line}\n`) }
 
   let influx: ManagedInfluxd | undefined
   const ingestOverrides = (config.ingest ?? {}) as Record<string, unknown>

@@ -1,0 +1,180 @@
+// npm run bench:pipeline — one JSON line per run:
+//  - raw: a bare writer posting 5,000-point batches straight to influxd's /write (the ceiling);
+//  - pipeline: readings/s sustained end to end (acknowledged at the sender → queryable in InfluxDB),
+//    p50/p99 publish → queryable latency, CPU and RSS of broker and ingest, per readings-per-message;
+//  - recovery: influxd stopped while a backlog arrives, then restarted: drain rate while new
+//    readings keep flowing.
+// Options: --seconds N (load duration per run, default 20), --per-message 1,50, --backlog N (default 500000).
+import { parseArgs } from 'node:util'
+import { readFileSync } from 'node:fs'
+import { startInfluxd } from '../test/harness/influxd.ts'
+import { startTestStack, type TestStack } from '../test/harness/stack.ts'
+import { startLoad } from '../test/harness/load.ts'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    'per-message': { type: 'string', default: '50,1' },
+    backlog: { type: 'string', default: '500000' },
+    only: { type: 'string', default: 'raw,pipeline,recovery' }
+  }
+})
+const seconds = Number(values.seconds)
+const only = new Set(values.only.split(','))
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+const emit = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
+
+async function count (url: string, measurement: string): Promise<number> {
+  const res = await fetch(`${url}/query?db=shennong&q=${encodeURIComponent(`SELECT count("seq") FROM "${measurement}"`)}`)
+  const body = await res.json() as { results: Array<{ series?: Array<{ values: Array<[string, number]> }> }> }
+  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0
+}
+
+function cpuAndRss (pid: number | undefined): { cpuMs: number, rssMb: number } {
+  if (pid === undefined) return { cpuMs: 0, rssMb: 0 }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    const ticks = Number(stat[11]) + Number(stat[12])
+    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return { cpuMs: ticks * 10, rssMb: Math.round(Number(rss?.[1] ?? 0) / 1024) }
+  } catch {
+    return { cpuMs: 0, rssMb: 0 }
+  }
+}
+
+function percentile (sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]
+}
+
+async function rawBaseline (): Promise<number> {
+  const influx = await startInfluxd()
+  try {
+    await fetch(`${influx.url}/query?q=${encodeURIComponent('CREATE DATABASE shennong')}`, { method: 'POST' })
+    const batches = 80
+    const t0 = performance.now()
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < batches) {
+        const b = next++
+        const lines: string[] = []
+        for (let i = 0; i < 5000; i++) {
+          const n = b * 5000 + i
+          lines.push(`soil,site=raw,device=dev-${n % 200} moisture_vwc_pct=${20 + (n % 100) / 10},temperature_c=${15 + (n % 50) / 10},seq=${n}i ${1_700_000_000_000 + n * 1000}`)
+        }
+        const res = await fetch(`${influx.url}/write?db=shennong&precision=ms`, { method: 'POST', body: lines.join('\n') })
+        if (res.status !== 204) throw new Error(`raw write failed: ${res.status} ${await res.text()}`)
+      }
+    }
+    await Promise.all([worker(), worker()])
+    const rate = Math.round(batches * 5000 / ((performance.now() - t0) / 1000))
+    emit({ bench: 'pipeline', run: 'raw-write', batchPoints: 5000, points: batches * 5000, pointsPerSecond: rate })
+    return rate
+  } finally {
+    await influx.stop()
+  }
+}
+
+async function withStack<T> (fn: (stack: TestStack, influx: Awaited<ReturnType<typeof startInfluxd>>) => Promise<T>): Promise<T> {
+  const influx = await startInfluxd()
+  const stack = await startTestStack({ influxUrl: influx.url, broker: { limits: { publishRate: { perSecond: 1_000_000, burst: 1_000_000 } } } })
+  try {
+    return await fn(stack, influx)
+  } finally {
+    await stack.stop()
+    await influx.stop()
+  }
+}
+
+async function pipelineRun (perMessage: number, rawRate: number | undefined): Promise<void> {
+  await withStack(async (stack, influx) => {
+    const broker = stack.supervisor.children().get('broker')?.pid
+    const ingest = stack.supervisor.children().get('ingest')?.pid
+    const before = { broker: cpuAndRss(broker), ingest: cpuAndRss(ingest) }
+    const load = startLoad({ mqttUrl: stack.mqttUrl, gateway: stack.gateway, devices: 200, perMessage, messagesPerSecond: 0, inFlight: perMessage === 1 ? 2000 : 100 })
+    const t0 = performance.now()
+    // Sample the stored count to derive publish → queryable latency (the pipeline is FIFO per log).
+    const samples: Array<{ at: number, stored: number }> = []
+    let peakRss = { broker: 0, ingest: 0 }
+    const sampler = setInterval(() => {
+      count(influx.url, 'soil').then(n => samples.push({ at: performance.now(), stored: n }), () => {})
+      peakRss = { broker: Math.max(peakRss.broker, cpuAndRss(broker).rssMb), ingest: Math.max(peakRss.ingest, cpuAndRss(ingest).rssMb) }
+    }, 100)
+    await sleep(seconds * 1000)
+    await load.stop(120_000)
+    const acked = load.ackedCount()
+    let stored = 0
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline) {
+      stored = await count(influx.url, 'soil')
+      if (stored >= acked) break
+      await sleep(100)
+    }
+    const tEnd = performance.now()
+    clearInterval(sampler)
+    samples.push({ at: tEnd, stored })
+    const after = { broker: cpuAndRss(broker), ingest: cpuAndRss(ingest) }
+    const publishTimes = [...load.publishedAt.values()].sort((a, b) => a - b)
+    const latencies: number[] = []
+    for (const s of samples) {
+      const k = Math.min(s.stored, publishTimes.length) - 1
+      if (k >= 0) latencies.push(s.at - publishTimes[k])
+    }
+    latencies.sort((a, b) => a - b)
+    const wall = (tEnd - t0) / 1000
+    const rate = Math.round(stored / wall)
+    emit({
+      bench: 'pipeline',
+      run: 'end-to-end',
+      readingsPerMessage: perMessage,
+      seconds: Number(wall.toFixed(1)),
+      acknowledged: acked,
+      stored,
+      lost: Math.max(0, acked - stored),
+      readingsPerSecond: rate,
+      rawWritePointsPerSecond: rawRate,
+      shareOfRaw: rawRate === undefined ? undefined : Number((rate / rawRate).toFixed(2)),
+      latencyMs: { p50: Math.round(percentile(latencies, 0.5)), p99: Math.round(percentile(latencies, 0.99)) },
+      broker: { cpuPctOfOneCore: Math.round((after.broker.cpuMs - before.broker.cpuMs) / (wall * 10)), peakRssMb: peakRss.broker },
+      ingest: { cpuPctOfOneCore: Math.round((after.ingest.cpuMs - before.ingest.cpuMs) / (wall * 10)), peakRssMb: peakRss.ingest }
+    })
+  })
+}
+
+async function recoveryRun (backlog: number): Promise<void> {
+  await withStack(async (stack, influx) => {
+    await influx.stop()
+    const perMessage = 50
+    const load = startLoad({ mqttUrl: stack.mqttUrl, gateway: stack.gateway, devices: 200, perMessage, messagesPerSecond: 0, inFlight: 100 })
+    while (load.ackedCount() < backlog) await sleep(200)
+    await load.stop(120_000)
+    const queued = load.ackedCount()
+    // New readings keep flowing (from fresh devices) at a modest rate while the backlog drains.
+    const live = startLoad({ mqttUrl: stack.mqttUrl, gateway: stack.gateway, devices: 20, perMessage: 10, messagesPerSecond: 100, inFlight: 50, kind: 'weather' })
+    await influx.restart()
+    const t0 = performance.now()
+    let stored = 0
+    const deadline = Date.now() + 600_000
+    while (Date.now() < deadline) {
+      stored = await count(influx.url, 'soil').catch(() => 0)
+      if (stored >= queued) break
+      await sleep(200)
+    }
+    const drainSeconds = (performance.now() - t0) / 1000
+    await live.stop(120_000)
+    emit({
+      bench: 'pipeline',
+      run: 'recovery',
+      readingsPerMessage: perMessage,
+      backlog: queued,
+      drainSeconds: Number(drainSeconds.toFixed(1)),
+      drainReadingsPerSecond: Math.round(queued / drainSeconds),
+      liveReadingsAcknowledgedDuringDrain: live.ackedCount()
+    })
+  })
+}
+
+let raw: number | undefined
+if (only.has('raw')) raw = await rawBaseline()
+if (only.has('pipeline')) for (const n of values['per-message'].split(',').map(Number)) await pipelineRun(n, raw)
+if (only.has('recovery')) await recoveryRun(Number(values.backlog))

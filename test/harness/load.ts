@@ -1,0 +1,176 @@
+// A load generator for multi-process tests and benchmarks: a gateway publishing readings over MQTT
+// QoS 1, counting a reading as acknowledged only when the PUBACK of its message arrived, and
+// re-sending a message whose publish failed (same readings, same seq: storage makes it idempotent).
+import mqtt, { type MqttClient } from 'mqtt'
+import { buildTopic } from '../../core/src/topics.ts'
+import type { Reading } from '../../core/src/reading.ts'
+
+export interface LoadOptions {
+  mqttUrl: string
+  gateway: { id: string, site: string, secret: string }
+  devices: number
+  perMessage: number
+  /** Messages per second across all devices; 0 = as fast as the in-flight window allows. */
+  messagesPerSecond: number
+  /** Maximum unacknowledged messages. */
+  inFlight?: number
+  /** Start of the simulated timeline (ms); each reading of a device is 1 s after the previous. */
+  startTs?: number
+  /** Kind of the readings: `soil` (default) or `weather`, so two loads can be told apart. */
+  kind?: 'soil' | 'weather'
+}
+
+export interface Load {
+  /** device → seqs acknowledged. */
+  acked: Map<string, Set<number>>
+  sent: () => number
+  ackedCount: () => number
+  /** When the publish of a reading's message was called (for latency measurements). */
+  publishedAt: Map<string, number>
+  /** Stop sending new messages; resolves when every sent message was acknowledged. */
+  stop: (timeoutMs?: number) => Promise<void>
+  client: MqttClient
+}
+
+export function deviceName (i: number): string {
+  return `dev-${String(i).padStart(4, '0')}`
+}
+
+export function startLoad (options: LoadOptions): Load {
+  const client = mqtt.connect(options.mqttUrl, {
+    username: options.gateway.id,
+    password: options.gateway.secret,
+    protocolVersion: 4,
+    clean: true,
+    reconnectPeriod: 250,
+    connectTimeout: 5000,
+    resubscribe: false
+  })
+  client.on('error', () => { /* reconnects by itself; failures are counted per message */ })
+  const topic = buildTopic({ site: options.gateway.site, id: options.gateway.id, channel: 'telemetry' })
+  const acked = new Map<string, Set<number>>()
+  const publishedAt = new Map<string, number>()
+  const seqs = new Array<number>(options.devices).fill(0)
+  const startTs = options.startTs ?? Date.now() - 86_400_000
+  const window = options.inFlight ?? 200
+  let outstanding = 0
+  let sent = 0
+  let ackedCount = 0
+  let stopped = false
+  let device = 0
+  let waiters: Array<() => void> = []
+
+  function nextMessage (): Reading[] {
+    const d = device
+    device = (device + 1) % options.devices
+    const readings: Reading[] = []
+    for (let i = 0; i < options.perMessage; i++) {
+      const seq = ++seqs[d]
+      const metrics = options.kind === 'weather'
+        ? { temperature_c: 15 + (seq % 50) / 10, humidity_pct: 40 + (seq % 40) }
+        : { moisture_vwc_pct: 20 + (seq % 100) / 10, temperature_c: 15 + (seq % 50) / 10 }
+      readings.push({ device: deviceName(d), kind: options.kind ?? 'soil', ts: startTs + seq * 1000, seq, metrics })
+    }
+    return readings
+  }
+
+  function send (readings: Reading[]): void {
+    outstanding++
+    const payload = JSON.stringify(readings.length === 1 ? readings[0] : readings)
+    const now = performance.now()
+    for (const r of readings) publishedAt.set(`${r.device}:${r.seq}`, now)
+    client.publish(topic, payload, { qos: 1 }, err => {
+      if (err !== undefined && err !== null) {
+        // Not acknowledged: it may or may not have been stored, so it is sent again.
+        outstanding--
+        setTimeout(() => send(readings), 200)
+        return
+      }
+      outstanding--
+      for (const r of readings) {
+        let set = acked.get(r.device)
+        if (set === undefined) { set = new Set(); acked.set(r.device, set) }
+        if (!set.has(r.seq)) { set.add(r.seq); ackedCount++ }
+      }
+      if (outstanding === 0) { for (const w of waiters) w(); waiters = [] }
+      pump()
+    })
+    sent++
+  }
+
+  let budget = 0
+  let last = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  function pump (): void {
+    if (stopped) return
+    if (options.messagesPerSecond > 0) {
+      const now = performance.now()
+      budget = Math.min(budget + (now - last) * options.messagesPerSecond / 1000, options.messagesPerSecond)
+      last = now
+    }
+    while (outstanding < window && (options.messagesPerSecond === 0 || budget >= 1)) {
+      if (options.messagesPerSecond > 0) budget--
+      send(nextMessage())
+    }
+  }
+  timer = setInterval(pump, 10)
+  client.on('connect', pump)
+
+  return {
+    acked,
+    publishedAt,
+    sent: () => sent,
+    ackedCount: () => ackedCount,
+    client,
+    async stop (timeoutMs = 60_000) {
+      stopped = true
+      clearInterval(timer)
+      timer = undefined
+      if (outstanding > 0) {
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error(`${outstanding} messages still unacknowledged after ${timeoutMs} ms`)), timeoutMs)
+          waiters.push(() => { clearTimeout(t); resolve() })
+        })
+      }
+      await client.endAsync()
+    }
+  }
+}
+
+/** Reads every (device, seq) of a measurement back from InfluxDB (1.x /query). */
+export async function storedSeqs (influxUrl: string, measurement: string, database = 'shennong'): Promise<{ points: number, byDevice: Map<string, number[]> }> {
+  const byDevice = new Map<string, number[]>()
+  let points = 0
+  const q = `SELECT "seq" FROM "${measurement}" GROUP BY "device"`
+  const res = await fetch(`${influxUrl}/query?db=${database}&epoch=ms&q=${encodeURIComponent(q)}`)
+  const body = await res.json() as { results: Array<{ series?: Array<{ tags: { device: string }, values: Array<[number, number]> }>, error?: string }> }
+  const result = body.results[0]
+  if (result.error !== undefined) throw new Error(result.error)
+  for (const s of result.series ?? []) {
+    const list = s.values.map(v => v[1])
+    points += list.length
+    byDevice.set(s.tags.device, list)
+  }
+  return { points, byDevice }
+}
+
+/** Compares acknowledged and stored sets: what is missing, what is extra, what is duplicated. */
+export function compareSets (acked: Map<string, Set<number>>, stored: Map<string, number[]>): { missing: string[], extra: string[], duplicated: string[] } {
+  const missing: string[] = []
+  const extra: string[] = []
+  const duplicated: string[] = []
+  for (const [device, seqs] of acked) {
+    const have = new Set(stored.get(device) ?? [])
+    for (const s of seqs) if (!have.has(s)) missing.push(`${device}:${s}`)
+  }
+  for (const [device, list] of stored) {
+    const want = acked.get(device) ?? new Set()
+    const seen = new Set<number>()
+    for (const s of list) {
+      if (seen.has(s)) duplicated.push(`${device}:${s}`)
+      seen.add(s)
+      if (!want.has(s)) extra.push(`${device}:${s}`)
+    }
+  }
+  return { missing, extra, duplicated }
+}
