@@ -77,9 +77,10 @@ export function openPrincipalStore (path: string): PrincipalStore {
     created_at INTEGER NOT NULL, rotated_at INTEGER, description TEXT NOT NULL,
     salt BLOB NOT NULL, hash BLOB NOT NULL)`)
   // A verified (id, secret) is remembered by a keyed digest for a while, so a reconnect storm does
-  // not cost an scrypt per connection. Rotating or removing a principal forgets it.
+  // not cost an scrypt per connection. Rotating or removing a principal forgets it, also when another
+  // process (the `shennong principal` command) did it: an entry is bound to the stored hash.
   const cacheKey = randomBytes(32)
-  const verified = new Map<string, { digest: string, until: number }>()
+  const verified = new Map<string, { digest: string, stored: string, until: number }>()
   const digest = (secret: string): string => createHash('sha256').update(cacheKey).update(secret).digest('hex')
 
   const toPrincipal = (r: Row): Principal => ({
@@ -138,10 +139,11 @@ export function openPrincipalStore (path: string): PrincipalStore {
       }
       const cached = verified.get(id)
       const d = digest(secret)
-      if (cached !== undefined && cached.until > Date.now() && cached.digest === d) return toPrincipal(r)
+      const stored = Buffer.from(r.hash).toString('hex')
+      if (cached !== undefined && cached.until > Date.now() && cached.digest === d && cached.stored === stored) return toPrincipal(r)
       const hash = await hashSecret(secret, Buffer.from(r.salt))
       if (!timingSafeEqual(hash, Buffer.from(r.hash))) return undefined
-      verified.set(id, { digest: d, until: Date.now() + 300_000 })
+      verified.set(id, { digest: d, stored, until: Date.now() + 300_000 })
       return toPrincipal(r)
     },
     async verifyToken (token) {
