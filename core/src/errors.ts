@@ -29,6 +29,7 @@ export const coreErrors = {
   ERR_PRINCIPAL_EXISTS: 'A principal with this id exists; rotate its secret instead.',
   ERR_PRINCIPAL_UNKNOWN: 'No principal has this id.',
   ERR_HJ212_FRAME: 'An HJ 212 frame lacks the ## header or the CRLF trailer.',
+  ERR_HJ212_TRUNCATED: 'An HJ 212 frame ends before its declared length and has no CRLF yet; on a stream, wait for more bytes.',
   ERR_HJ212_LENGTH: 'An HJ 212 length field does not match the data segment.',
   ERR_HJ212_CRC: 'An HJ 212 CRC does not match the data segment.',
   ERR_HJ212_FIELD: 'An HJ 212 data segment lacks a required field or has a malformed one.',
