@@ -15,6 +15,8 @@ export interface Session {
   /** Authorizations not yet answered to Aedes, in PUBLISH order (see authorize-publish.ts). */
   pending: Array<{ settled: boolean, error: Error | null, callback: (error?: Error | null) => void }>
   draining: boolean
+  /** A publish was refused: the connection is being closed, nothing after it is acknowledged. */
+  refused: boolean
 }
 
 export interface HookContext {

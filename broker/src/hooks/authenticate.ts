@@ -36,7 +36,7 @@ export function createAuthenticate (ctx: HookContext) {
         const size = typeof will.payload === 'string' ? Buffer.byteLength(will.payload) : will.payload.length
         if (size > ctx.config.limits.maxPayloadBytes) return refuse('will', NOT_AUTHORIZED, `last will of ${size} bytes exceeds ${ctx.config.limits.maxPayloadBytes}`, senderOf(identity))
       }
-      ctx.sessions.set(client, { identity, pending: [], draining: false })
+      ctx.sessions.set(client, { identity, pending: [], draining: false, refused: false })
       done(null, true)
     }
 

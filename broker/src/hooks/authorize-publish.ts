@@ -35,8 +35,17 @@ function drain (client: Client, session: Session): void {
     while (session.pending.length > 0 && session.pending[0].settled) {
       const entry = session.pending.shift()
       // Once the connection is gone there is nothing to acknowledge; the sender resends.
-      if (entry === undefined || client.closed) continue
-      entry.callback(entry.error)
+      if (entry === undefined || client.closed || session.refused) continue
+      if (entry.error === null) {
+        entry.callback(null)
+        continue
+      }
+      // A refusal closes the connection. Aedes writes PUBACKs corked until the next tick
+      // (mqtt-packet writeToStream), so the close waits a turn: the PUBACKs for the publishes
+      // before it still leave. Nothing after it is acknowledged.
+      session.refused = true
+      const refused = entry
+      setImmediate(() => { if (!client.closed) refused.callback(refused.error) })
     }
   } finally {
     session.draining = false
