@@ -1,0 +1,8 @@
+// Every source kind the edge agent knows, listed explicitly (no registration by import side effect).
+// The key, the folder name and the `kind` string are the same word.
+import type { SourceDefinition } from './source.ts'
+import { modbus } from './modbus/modbus.ts'
+
+export const SOURCES: Record<string, SourceDefinition> = {
+  modbus: modbus as unknown as SourceDefinition
+}
