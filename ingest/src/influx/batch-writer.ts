@@ -1,0 +1,96 @@
+// The write semantics shared by both APIs (writer.ts): split large writes, retry transient failures
+// forever with full-jitter backoff until the signal aborts, and pin down exactly which points a
+// partial write rejected by bisecting. Re-sending points is harmless: a point's identity
+// (measurement, tags, timestamp) makes it overwrite itself (ARCHITECTURE §5).
+import { parseDuration } from '@shennong/core/duration.ts'
+import type { Logger } from '@shennong/core/logger.ts'
+import { abortedError, fullJitterDelay, sleepUnlessAborted } from './backoff.ts'
+import type { InfluxConfig } from './config.ts'
+import { formatPoint } from './line-protocol.ts'
+import type { SendOutcome } from './send-outcome.ts'
+import type { InfluxWriter, Point, RejectedPoint, WriteResult } from './writer.ts'
+
+type RetryInfo = { attempt: number, delayMs: number, error: Error }
+
+export interface BatchWriterOptions {
+  config: InfluxConfig
+  /** Sends line protocol once. Must settle soon after `signal` aborts. */
+  send: (body: string, signal: AbortSignal) => Promise<SendOutcome>
+  /** Releases the transport. */
+  close?: () => Promise<void>
+  logger?: Logger
+  random?: () => number
+}
+
+interface Line {
+  index: number
+  point: Point
+  text: string
+}
+
+export function createBatchWriter (options: BatchWriterOptions): InfluxWriter {
+  const { config, send, logger } = options
+  const initialMs = parseDuration(config.retry.initialDelay)
+  const maxMs = parseDuration(config.retry.maxDelay)
+  const maxBatch = config.maxBatchPoints
+  const listeners: Array<(info: RetryInfo) => void> = []
+  const closing = new AbortController()
+
+  function emitRetry (info: RetryInfo): void {
+    for (const listener of listeners) {
+      try { listener(info) } catch { /* a listener's failure must not stop the write */ }
+    }
+  }
+
+  async function sendWithRetry (body: string, signal: AbortSignal): Promise<Exclude<SendOutcome, { kind: 'retry' }>> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) throw abortedError(signal)
+      const outcome = await send(body, signal)
+      if (signal.aborted) throw abortedError(signal)
+      if (outcome.kind !== 'retry') return outcome
+      const delayMs = Math.max(fullJitterDelay(attempt, initialMs, maxMs, options.random), Math.min(outcome.retryAfterMs ?? 0, maxMs))
+      logger?.debug('influx write retry', { attempt, delayMs, err: outcome.error })
+      emitRetry({ attempt, delayMs, error: outcome.error })
+      await sleepUnlessAborted(delayMs, signal)
+    }
+  }
+
+  async function write (points: Point[], signal?: AbortSignal): Promise<WriteResult> {
+    const sig = signal === undefined ? closing.signal : AbortSignal.any([signal, closing.signal])
+    if (sig.aborted) throw abortedError(sig)
+    const rejected: RejectedPoint[] = []
+    let written = 0
+
+    // Sends a group; a refused or too large group is halved until single points are left.
+    async function writeGroup (group: Line[]): Promise<void> {
+      const outcome = await sendWithRetry(group.map(l => l.text).join('\n'), sig)
+      if (outcome.kind === 'ok') {
+        written += group.length
+        return
+      }
+      if (group.length === 1) {
+        rejected.push({ index: group[0].index, point: group[0].point, reason: outcome.message })
+        return
+      }
+      const half = Math.ceil(group.length / 2)
+      await writeGroup(group.slice(0, half))
+      await writeGroup(group.slice(half))
+    }
+
+    const lines: Line[] = points.map((point, index) => ({ index, point, text: formatPoint(point) }))
+    for (let start = 0; start < lines.length; start += maxBatch) {
+      await writeGroup(lines.slice(start, start + maxBatch))
+    }
+    rejected.sort((a, b) => a.index - b.index)
+    return { written, rejected }
+  }
+
+  return {
+    write,
+    onRetry: listener => { listeners.push(listener) },
+    close: async () => {
+      closing.abort(new Error('the InfluxDB writer was closed'))
+      await options.close?.()
+    }
+  }
+}
