@@ -1,0 +1,108 @@
+// buildApp(config, deps): the ingest HTTP API. Every area is registered here, explicitly, so this
+// file lists all that runs. It never listens: main.ts does, and tests use app.inject or listen on
+// port 0 themselves.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { DurableQueue } from '@shennong/core/queue/durable-queue.ts'
+import type { PrincipalStore } from '@shennong/core/principals.ts'
+import { parseDuration } from '@shennong/core/duration.ts'
+import type { IngestConfig } from './config.ts'
+import { HttpError, ingestErrors } from './errors.ts'
+import type { IngestMetrics } from './ingest-metrics.ts'
+import type { QuarantineStore } from './quarantine/quarantine-store.ts'
+import { createAccess } from './auth/access.ts'
+import { influxAuthHeaders } from './influx/writer-v1.ts'
+import type { InfluxQueryClient } from './routes/sites/influxql.ts'
+import { readingsRoutes } from './routes/readings/readings.ts'
+import { sitesRoutes } from './routes/sites/sites.ts'
+import { quarantineRoutes } from './routes/quarantine/quarantine.ts'
+import { healthRoutes } from './routes/health/health.ts'
+import { docsRoutes } from './routes/docs/docs.ts'
+
+export interface AppDeps {
+  principals: PrincipalStore
+  log: DurableQueue
+  quarantine: QuarantineStore
+  influxQuery: InfluxQueryClient
+  metrics: IngestMetrics
+  pipeline?: { running: () => boolean, inFlight: () => number }
+  /** Fastify logger options; false (default) for silence. */
+  logger?: boolean | Record<string, unknown>
+}
+
+const REASON_BY_STATUS: Record<number, string> = { 400: 'invalid', 413: 'too_large', 415: 'unsupported_media_type' }
+
+export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.http.bodyLimit, ajv: undefined })
+    .setValidatorCompiler(TypeBoxValidatorCompiler)
+    .withTypeProvider<TypeBoxTypeProvider>()
+  const access = createAccess({ principals: deps.principals, mode: config.auth, metrics: deps.metrics })
+  const maxFutureMs = parseDuration(config.pipeline.maxFuture)
+
+  // One error shape everywhere: { statusCode, code, error, message, …details }.
+  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+    let status: number
+    let code: string
+    let message = err.message
+    let details: Record<string, unknown> = {}
+    if (err instanceof HttpError) {
+      status = err.statusCode
+      code = err.code
+      details = err.details ?? {}
+    } else if ((err as FastifyError).validation !== undefined) {
+      status = 400
+      code = 'ERR_HTTP_VALIDATION'
+      message = `${(err as FastifyError).validationContext ?? 'request'}: ${err.message}`
+      metrics().httpRefusals.inc({ reason: 'invalid' })
+    } else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413
+      code = 'ERR_INGEST_TOO_LARGE'
+      message = `the request body is larger than ${config.http.bodyLimit} bytes (http.bodyLimit); split it into smaller batches`
+    } else if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      status = 415
+      code = 'ERR_INGEST_CONTENT_TYPE'
+      message = `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}; send application/json`
+    } else if ((err as FastifyError).statusCode !== undefined && (err as FastifyError).statusCode! < 500) {
+      status = (err as FastifyError).statusCode!
+      code = 'ERR_HTTP_VALIDATION'
+    } else {
+      status = 500
+      code = 'ERR_HTTP_INTERNAL'
+      message = 'internal error; the server log has the details'
+      request.log.error({ err }, 'request failed')
+    }
+    if (!(err instanceof HttpError) && REASON_BY_STATUS[status] !== undefined && code !== 'ERR_HTTP_VALIDATION') metrics().httpRefusals.inc({ reason: REASON_BY_STATUS[status] })
+    reply.code(status).send({ statusCode: status, code, error: httpStatusText(status), message, ...details })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ statusCode: 404, code: 'ERR_HTTP_NOT_FOUND', error: 'Not Found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}; see /docs` })
+  })
+  function metrics (): IngestMetrics { return deps.metrics }
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Shennong ingest API', version: '1', description: `Error codes: ${Object.keys(ingestErrors).join(', ')}.` },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: '<principal id>.<secret>' } } },
+      security: [{ bearer: [] }]
+    }
+  })
+
+  await app.register(readingsRoutes, { access, log: deps.log, quarantine: deps.quarantine, metrics: deps.metrics, maxFutureMs, bodyLimit: config.http.bodyLimit })
+  await app.register(sitesRoutes, { access, influx: deps.influxQuery })
+  await app.register(quarantineRoutes, { access, quarantine: deps.quarantine, log: deps.log, maxFutureMs })
+  await app.register(healthRoutes, {
+    log: deps.log,
+    consumer: 'ingest',
+    metrics: deps.metrics,
+    influxUrl: config.influx.url,
+    influxHeaders: influxAuthHeaders(config.influx),
+    pipeline: deps.pipeline
+  })
+  await app.register(docsRoutes)
+  return app
+}
+
+function httpStatusText (status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error'
+}

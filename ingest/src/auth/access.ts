@@ -1,0 +1,89 @@
+// ARCHITECTURE §9, HTTP roles: `admin` (everything), `inspector` (reads every site), `farmer`
+// (reads its own sites), `gateway` (posts readings for its site). Tokens are
+// `Authorization: Bearer <id>.<secret>`, verified against the principal store (scrypt hashes).
+// Checks run in the onRequest hook, before a body is read. Every refusal is counted.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Principal, PrincipalStore, Role } from '@shennong/core/principals.ts'
+import { HttpError } from '../errors.ts'
+import type { IngestMetrics } from '../ingest-metrics.ts'
+
+export type AuthMode = 'required' | 'demo-anonymous'
+
+export const READ_ROLES: readonly Role[] = ['admin', 'inspector', 'farmer']
+export const POST_ROLES: readonly Role[] = ['admin', 'gateway']
+export const ADMIN_ROLES: readonly Role[] = ['admin']
+
+/** What a request without a token is in demo-anonymous mode: it reads like an inspector, never writes. */
+export const ANONYMOUS: Principal = Object.freeze({
+  id: 'anonymous', kind: 'user', role: 'inspector', sites: [], createdAt: 0, rotatedAt: null, description: 'demo-anonymous access'
+}) as Principal
+
+export interface GuardOptions {
+  roles: readonly Role[]
+  /** Route parameter naming a site the principal must belong to (admin and inspector see every site). */
+  siteParam?: string
+}
+
+export interface Access {
+  /** An onRequest hook: authenticates, then checks the role (and the site). */
+  guard: (options: GuardOptions) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  /** The principal a guarded request was authenticated as. */
+  principalOf: (request: FastifyRequest) => Principal
+  /** Sites a principal may read: undefined = every site. */
+  readableSites: (principal: Principal) => string[] | undefined
+}
+
+function refuse (metrics: IngestMetrics, reason: string, error: HttpError): HttpError {
+  metrics.httpRefusals.inc({ reason })
+  return error
+}
+
+export function createAccess (deps: { principals: PrincipalStore, mode: AuthMode, metrics: IngestMetrics }): Access {
+  const { principals, mode, metrics } = deps
+  const who = new WeakMap<FastifyRequest, Principal>()
+
+  async function authenticate (request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization
+    if (header === undefined || header === '') {
+      if (mode === 'demo-anonymous') return ANONYMOUS
+      throw refuse(metrics, 'unauthenticated', new HttpError(401, 'ERR_AUTH_MISSING', 'this endpoint needs a token: send "Authorization: Bearer <id>.<secret>" (create one with "shennong principal add")'))
+    }
+    const m = /^Bearer\s+(\S+)$/i.exec(header)
+    if (m === null) {
+      throw refuse(metrics, 'bad_token', new HttpError(401, 'ERR_AUTH_INVALID', 'the Authorization header must be "Bearer <id>.<secret>"'))
+    }
+    const principal = await principals.verifyToken(m[1])
+    if (principal === undefined) {
+      throw refuse(metrics, 'bad_token', new HttpError(401, 'ERR_AUTH_INVALID', 'the token is unknown or its secret is wrong'))
+    }
+    return principal
+  }
+
+  const access: Access = {
+    guard (options) {
+      return async (request) => {
+        const principal = await authenticate(request)
+        if (!options.roles.includes(principal.role)) {
+          throw refuse(metrics, 'forbidden', new HttpError(403, 'ERR_AUTH_FORBIDDEN', `role ${principal.role} may not ${request.method} ${request.routeOptions.url ?? request.url}; it needs one of ${options.roles.join(', ')}`))
+        }
+        if (options.siteParam !== undefined) {
+          const site = (request.params as Record<string, string>)[options.siteParam]
+          const sites = access.readableSites(principal)
+          if (sites !== undefined && !sites.includes(site)) {
+            throw refuse(metrics, 'wrong_site', new HttpError(403, 'ERR_AUTH_SITE', `principal ${principal.id} does not belong to site ${JSON.stringify(site)}`))
+          }
+        }
+        who.set(request, principal)
+      }
+    },
+    principalOf (request) {
+      const principal = who.get(request)
+      if (principal === undefined) throw new HttpError(500, 'ERR_HTTP_INTERNAL', 'route reached without its access guard')
+      return principal
+    },
+    readableSites (principal) {
+      return principal.role === 'admin' || principal.role === 'inspector' ? undefined : principal.sites
+    }
+  }
+  return access
+}

@@ -1,0 +1,87 @@
+// The ingest process configuration: one YAML file, validated once against this schema (every
+// problem reported together), defaults applied, secrets from the environment, frozen.
+// ingest/sample.yaml documents every option.
+import Type, { type Static } from 'typebox'
+import { loadConfig } from '@shennong/core/config.ts'
+import { InfluxConfigSchema } from './influx/config.ts'
+
+const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$'
+const Duration = (value: string, description: string) => Type.String({ pattern: DURATION, default: value, description })
+
+export const HttpConfigSchema = Type.Object({
+  host: Type.String({ default: '127.0.0.1', description: 'Address to bind; 0.0.0.0 serves the LAN.' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port (logged at start).' }),
+  bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body in bytes; larger ones get 413.' })
+}, { additionalProperties: false, default: {} })
+
+export const IngestLogConfigSchema = Type.Object({
+  consumers: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), {
+    minItems: 1,
+    default: ['ingest'],
+    description: 'Every consumer that must release an entry; the same list as the broker\'s. "ingest" must be one.'
+  }),
+  sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'full: fsync each commit (survives power loss); normal: survives a process crash.' }),
+  groupCommit: Duration('2ms', 'How long an HTTP append may wait for others to share its commit.'),
+  maxEntries: Type.Integer({ minimum: 0, default: 0, description: 'Entries kept at most; 0 = no limit.' }),
+  maxBytes: Type.Integer({ minimum: 0, default: 0, description: 'Bytes kept at most; 0 = no limit.' }),
+  onFull: Type.Union([Type.Literal('backpressure'), Type.Literal('drop-oldest')], { default: 'backpressure', description: 'What an append does when the log is full.' }),
+  backpressureTimeout: Duration('5s', 'With backpressure: how long an HTTP append waits for room before answering 503.')
+}, { additionalProperties: false, default: {} })
+
+export const PipelineConfigSchema = Type.Object({
+  batchEntries: Type.Integer({ minimum: 1, default: 2000, description: 'Log entries read per batch.' }),
+  maxInFlightBatches: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Batches being written at once; beyond it the consumer stops reading (backpressure on the log).' }),
+  pollInterval: Duration('20ms', 'How often an idle consumer looks for entries appended by another process.'),
+  maxFuture: Duration('5m', 'How far in the future a reading\'s ts may be (device clock skew); later ones are quarantined.')
+}, { additionalProperties: false, default: {} })
+
+export const QcConfigSchema = Type.Object({
+  spike: Type.Object({
+    relative: Type.Number({ minimum: 0, default: 0.3, description: 'A change larger than this fraction of the metric\'s physical range (catalog max − min) from one reading to the next is a spike; 0 turns the default off.' }),
+    limits: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+      default: {},
+      description: 'Absolute largest change per step, keyed "kind.metric" or "metric" (kind.metric wins); 0 turns spike detection off for it.'
+    })
+  }, { additionalProperties: false, default: {} }),
+  stuck: Type.Object({
+    count: Type.Integer({ minimum: 0, default: 12, description: 'This many equal values in a row flag the last ones suspect; 0 turns it off.' }),
+    tolerance: Type.Number({ minimum: 0, default: 0, description: 'Values within this absolute difference count as equal.' }),
+    exempt: Type.Array(Type.String(), {
+      default: ['rainfall_mm', 'solar_w_m2', 'illuminance_lux', 'wind_speed_m_s', 'wind_dir_deg', 'sog_kn', 'cog_deg', 'fix_quality', 'satellites', 'hdop'],
+      description: 'Metrics ("metric" or "kind.metric") for which constant values are normal.'
+    })
+  }, { additionalProperties: false, default: {} }),
+  gap: Type.Object({
+    after: Duration('15m', 'The first reading after more than this silence (per device, kind and metric) is suspect; "0s" turns it off.')
+  }, { additionalProperties: false, default: {} }),
+  stateSize: Type.Integer({ minimum: 1, default: 100_000, description: 'Most (device, kind, metric) states kept in memory (least recently used go first).' })
+}, { additionalProperties: false, default: {} })
+
+export const IngestConfigSchema = Type.Object({
+  dataDir: Type.String({ default: '.data', description: 'Holds ingest-log.db (shared with the broker), quarantine.db and principals.db.' }),
+  http: HttpConfigSchema,
+  influx: InfluxConfigSchema,
+  ingestLog: IngestLogConfigSchema,
+  pipeline: PipelineConfigSchema,
+  qc: QcConfigSchema,
+  auth: Type.Union([Type.Literal('required'), Type.Literal('demo-anonymous')], {
+    default: 'required',
+    description: 'required: every /v1 request needs a bearer token. demo-anonymous: requests without a token read as an inspector (never write).'
+  }),
+  logLevel: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')], { default: 'info' })
+}, { additionalProperties: false })
+
+export type IngestConfig = Static<typeof IngestConfigSchema>
+export type QcConfig = Static<typeof QcConfigSchema>
+export type PipelineConfig = Static<typeof PipelineConfigSchema>
+
+/** The only environment variables ingest reads: secrets and the InfluxDB address. */
+export const INGEST_ENV_MAP: Record<string, string> = {
+  SHENNONG_INFLUX_URL: 'influx.url',
+  SHENNONG_INFLUX_TOKEN: 'influx.token',
+  SHENNONG_INFLUX_PASSWORD: 'influx.password'
+}
+
+export function loadIngestConfig (source: { file?: string, text?: string, value?: unknown, env?: Record<string, string | undefined> }): Readonly<IngestConfig> {
+  return loadConfig({ schema: IngestConfigSchema, envMap: INGEST_ENV_MAP, ...source })
+}

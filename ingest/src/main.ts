@@ -1,0 +1,168 @@
+// The ingest composition root: `shennong ingest -c ingest.yaml`. Loads the config, opens the
+// principal store, the ingest log, quarantine and the InfluxDB writer, builds the HTTP app, starts
+// the pipeline, listens, and stops gracefully on SIGINT/SIGTERM. `startIngest(config)` does the
+// same in-process for tests and benchmarks.
+import { existsSync, mkdirSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import type { FastifyInstance } from 'fastify'
+import { parseDuration } from '@shennong/core/duration.ts'
+import { openIngestLog } from '@shennong/core/ingest-log.ts'
+import { createLogger, type LogLevel, type Logger } from '@shennong/core/logger.ts'
+import { openPrincipalStore, principalsPath } from '@shennong/core/principals.ts'
+import type { DurableQueue } from '@shennong/core/queue/durable-queue.ts'
+import { ShennongError } from '@shennong/core/errors.ts'
+import { buildApp } from './app.ts'
+import { loadIngestConfig, type IngestConfig } from './config.ts'
+import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.ts'
+import { createInfluxWriter } from './influx/create-writer.ts'
+import { createInfluxQuery } from './influx/query.ts'
+import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
+import { createQualityControl } from './qc/quality-control.ts'
+import { openQuarantineStore, quarantinePath, type QuarantineStore } from './quarantine/quarantine-store.ts'
+
+export interface RunningIngest {
+  app: FastifyInstance
+  pipeline: Pipeline
+  log: DurableQueue
+  quarantine: QuarantineStore
+  metrics: IngestMetrics
+  port: number
+  url: string
+  /** Stops listening, stops the pipeline (in-flight batches get `drainMs` to finish), closes every store. */
+  close: (options?: { drainMs?: number }) => Promise<void>
+}
+
+export interface StartIngestOptions {
+  logger?: Logger
+  /** Start the pipeline (default true); false serves HTTP only. */
+  pipeline?: boolean
+}
+
+/** Creates the InfluxDB database (v1) in the background until it succeeds; InfluxDB may start later. */
+function ensureDatabaseEventually (ensure: () => Promise<void>, logger: Logger): { stop: () => void } {
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let delay = 500
+  const attempt = (): void => {
+    ensure().then(() => { logger.debug('influx database ready') }, (err: Error) => {
+      if (stopped) return
+      logger.warn('cannot create the InfluxDB database yet; retrying', { err, retryInMs: delay })
+      timer = setTimeout(attempt, delay)
+      delay = Math.min(delay * 2, 10_000)
+    })
+  }
+  attempt()
+  return { stop: () => { stopped = true; clearTimeout(timer) } }
+}
+
+export async function startIngest (config: IngestConfig, options: StartIngestOptions = {}): Promise<RunningIngest> {
+  const logger = options.logger ?? createLogger('ingest', config.logLevel as LogLevel)
+  if (!config.ingestLog.consumers.includes('ingest')) {
+    throw new ShennongError('ERR_CONFIG_INVALID', `ingestLog.consumers must include "ingest" (it is ${JSON.stringify(config.ingestLog.consumers)})`)
+  }
+  mkdirSync(config.dataDir, { recursive: true })
+  const metrics = createIngestMetrics()
+  const principals = openPrincipalStore(principalsPath(config.dataDir))
+  const log = openIngestLog({
+    dataDir: config.dataDir,
+    consumers: [...config.ingestLog.consumers],
+    sync: config.ingestLog.sync,
+    groupCommitMs: parseDuration(config.ingestLog.groupCommit),
+    limits: {
+      maxEntries: config.ingestLog.maxEntries,
+      maxBytes: config.ingestLog.maxBytes,
+      onFull: config.ingestLog.onFull,
+      backpressureTimeoutMs: parseDuration(config.ingestLog.backpressureTimeout)
+    }
+  })
+  log.onDrop((count, reason) => { logger.warn('the ingest log dropped entries', { count, reason }) })
+  const quarantine = openQuarantineStore(quarantinePath(config.dataDir))
+  const writer = createInfluxWriter(config.influx, { logger: logger.child('influx') })
+  const influxQuery = createInfluxQuery(config.influx)
+  const database = config.influx.api === 'v1' ? ensureDatabaseEventually(influxQuery.ensureDatabase, logger) : { stop: () => {} }
+  const pipeline = createPipeline(config.pipeline, {
+    log,
+    writer,
+    quarantine,
+    qc: createQualityControl(config.qc),
+    metrics,
+    logger: logger.child('pipeline')
+  })
+  const app = await buildApp(config, {
+    principals,
+    log,
+    quarantine,
+    influxQuery,
+    metrics,
+    pipeline,
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'ingest.http', stream: process.stderr }
+  })
+  if (options.pipeline !== false) pipeline.start()
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port })
+  } catch (err) {
+    await pipeline.stop({ drainMs: 0 })
+    database.stop()
+    await writer.close()
+    await log.close()
+    quarantine.close()
+    principals.close()
+    throw err
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.http.port
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    pipeline,
+    log,
+    quarantine,
+    metrics,
+    port,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close (closeOptions = {}) {
+      closing ??= (async () => {
+        await app.close()
+        await pipeline.stop({ drainMs: closeOptions.drainMs ?? 5000 })
+        database.stop()
+        await writer.close()
+        await log.close()
+        quarantine.close()
+        principals.close()
+      })()
+      return closing
+    }
+  }
+}
+
+const HELP = `Usage: shennong ingest [-c ingest.yaml]
+
+Runs the ingest service: consumes the ingest log into InfluxDB (with quarantine and quality
+control) and serves the HTTP API. Every option is documented in ingest/sample.yaml.
+Secrets come from SHENNONG_INFLUX_TOKEN and SHENNONG_INFLUX_PASSWORD, the address from
+SHENNONG_INFLUX_URL.
+
+  -c, --config FILE   config file (default: ingest.yaml when it exists, else all defaults)
+  -h, --help          this text
+`
+
+export async function main (argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } })
+  if (values.help === true) { process.stdout.write(HELP); return 0 }
+  const file = values.config ?? (existsSync('ingest.yaml') ? 'ingest.yaml' : undefined)
+  const config = loadIngestConfig({ file })
+  const logger = createLogger('ingest', config.logLevel as LogLevel)
+  const ingest = await startIngest(config, { logger })
+  // Always printed (stdout, one JSON line), whatever the log level: supervisors and scripts read the port here.
+  process.stdout.write(JSON.stringify({ msg: 'ingest listening', port: ingest.port, url: ingest.url, dataDir: config.dataDir, influx: config.influx.url }) + '\n')
+  const signal = await new Promise<NodeJS.Signals>(resolve => {
+    const done = (s: NodeJS.Signals): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve(s) }
+    process.once('SIGINT', done)
+    process.once('SIGTERM', done)
+  })
+  logger.info('stopping', { signal })
+  await ingest.close()
+  logger.info('stopped')
+  return 0
+}

@@ -1,0 +1,233 @@
+// The ingest pipeline: consumer "ingest" of the ingest log. Reads a batch of entries, decodes and
+// validates them (quarantining what fails), runs quality control, writes one point per reading
+// through the InfluxWriter, quarantines what InfluxDB rejects, and only then releases the entries
+// (ARCHITECTURE §6.4). At most `maxInFlightBatches` batches are outstanding; while InfluxDB is slow
+// or down the writes keep retrying and the consumer stops reading, so the backlog stays in the log
+// on disk (backpressure), not in memory.
+import type { DurableQueue, QueueEntry } from '@shennong/core/queue/durable-queue.ts'
+import type { LogMeta } from '@shennong/core/ingest-log.ts'
+import type { Logger } from '@shennong/core/logger.ts'
+import { parseDuration } from '@shennong/core/duration.ts'
+import { ShennongError } from '@shennong/core/errors.ts'
+import type { InfluxWriter, Point } from '../influx/writer.ts'
+import type { QuarantineInput, QuarantineStore } from '../quarantine/quarantine-store.ts'
+import type { QualityControl } from '../qc/quality-control.ts'
+import type { IngestMetrics } from '../ingest-metrics.ts'
+import { reasonLabel } from '../ingest-metrics.ts'
+import type { PipelineConfig } from '../config.ts'
+import { decodeEntry } from './decode-entry.ts'
+import { readingToPoint } from './to-point.ts'
+
+export interface PipelineDeps {
+  log: DurableQueue
+  writer: InfluxWriter
+  quarantine: QuarantineStore
+  qc: QualityControl
+  metrics: IngestMetrics
+  logger: Logger
+  /** Consumer name in the ingest log; "ingest". */
+  consumer?: string
+}
+
+export interface Pipeline {
+  start: () => void
+  /**
+   * Stops reading, lets in-flight batches finish for up to `drainMs` (default 5 s), then abandons
+   * the rest without releasing them (they are read again at the next start).
+   */
+  stop: (options?: { drainMs?: number }) => Promise<void>
+  inFlight: () => number
+  running: () => boolean
+  /** Resolves when nothing is in flight and the log holds nothing for this consumer (tests, benchmarks). */
+  idle: (timeoutMs?: number) => Promise<void>
+}
+
+interface Owner {
+  entry: QueueEntry
+  meta: LogMeta
+  index: number | null
+  raw: unknown
+}
+
+const RETRY_MIN_MS = 200
+const RETRY_MAX_MS = 10_000
+
+export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pipeline {
+  const consumer = deps.consumer ?? 'ingest'
+  const { log, writer, quarantine, qc, metrics, logger } = deps
+  const pollMs = parseDuration(config.pollInterval)
+  const maxFutureMs = parseDuration(config.maxFuture)
+  const inFlight = new Set<Promise<void>>()
+  let abort = new AbortController()
+  let loopDone: Promise<void> | null = null
+  let stopping = false
+  let wake: (() => void) | null = null
+
+  writer.onRetry(({ error }) => {
+    metrics.influxRetries.inc()
+    metrics.influxErrors.inc({ code: (error as { code?: string }).code ?? 'ERR_UNKNOWN' })
+  })
+
+  function storeQuarantine (records: QuarantineInput[]): void {
+    if (records.length === 0) return
+    quarantine.add(records)
+    for (const r of records) metrics.quarantined.inc({ stage: r.stage, reason: reasonLabel(r.reasons) })
+  }
+
+  function sleep (ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise(resolve => {
+      const done = (): void => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve() }
+      const timer = setTimeout(done, ms)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  /** Decodes, checks and converts a batch; quarantines what failed. Synchronous, so QC sees readings in log order. */
+  function prepare (entries: QueueEntry[]): { points: Point[], owners: Owner[], records: QuarantineInput[] } {
+    const points: Point[] = []
+    const owners: Owner[] = []
+    const records: QuarantineInput[] = []
+    for (const entry of entries) {
+      const d = decodeEntry(entry, { maxFutureMs })
+      metrics.readingsIn.inc({ transport: d.meta?.transport ?? 'unknown' }, Math.max(d.count, 1))
+      records.push(...d.quarantine)
+      if (d.site === null || d.meta === null) continue
+      for (const r of d.readings) {
+        const result = qc.check(r.reading)
+        for (const checks of Object.values(result.findings)) for (const check of checks) metrics.qcFlags.inc({ check })
+        points.push(readingToPoint(r.reading, d.site, result.flags))
+        owners.push({ entry, meta: d.meta, index: r.index, raw: r.raw })
+      }
+    }
+    return { points, owners, records }
+  }
+
+  async function processBatch (entries: QueueEntry[], signal: AbortSignal): Promise<void> {
+    const { points, owners, records } = prepare(entries)
+    storeQuarantine(records)
+    if (points.length > 0) {
+      const started = performance.now()
+      let attempt = 0
+      for (;;) {
+        if (signal.aborted) { metrics.batches.inc({ outcome: 'abandoned' }); return }
+        try {
+          const result = await writer.write(points, signal)
+          metrics.readingsStored.inc({}, result.written)
+          const rejected: QuarantineInput[] = result.rejected.map(r => {
+            const { entry, meta, index, raw } = owners[r.index]
+            return {
+              receivedAt: typeof meta.receivedAt === 'number' ? meta.receivedAt : entry.appendedAt,
+              topic: meta.topic,
+              sender: meta.sender,
+              transport: meta.transport ?? 'mqtt',
+              payload: JSON.stringify(raw),
+              itemIndex: index,
+              stage: 'storage' as const,
+              reasons: [{ field: 'influxdb', message: r.reason }],
+              logId: entry.id,
+              replayOf: typeof meta.replayOf === 'number' ? meta.replayOf : null
+            }
+          })
+          storeQuarantine(rejected)
+          break
+        } catch (err) {
+          if (signal.aborted || (err as { code?: string }).code === 'ERR_INFLUX_ABORTED') {
+            metrics.batches.inc({ outcome: 'abandoned' })
+            return
+          }
+          attempt++
+          const code = (err as { code?: string }).code ?? 'ERR_PIPELINE_WRITE'
+          metrics.influxErrors.inc({ code })
+          const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2)
+          logger.error('batch write failed; retrying, entries stay unreleased', {
+            err: new ShennongError('ERR_PIPELINE_WRITE', `writing ${points.length} points failed: ${(err as Error).message}`, { cause: err }),
+            code,
+            attempt,
+            retryInMs: Math.round(delay)
+          })
+          await sleep(delay, signal)
+        }
+      }
+      metrics.writeSeconds.observe((performance.now() - started) / 1000)
+    }
+    if (signal.aborted) { metrics.batches.inc({ outcome: 'abandoned' }); return }
+    await log.release(consumer, entries.map(e => e.id))
+    metrics.entriesReleased.inc({}, entries.length)
+    metrics.batches.inc({ outcome: 'done' })
+  }
+
+  async function loop (): Promise<void> {
+    const signal = abort.signal
+    while (!stopping) {
+      if (inFlight.size >= config.maxInFlightBatches) {
+        await Promise.race(inFlight)
+        continue
+      }
+      let entries: QueueEntry[]
+      try {
+        entries = await log.read(consumer, config.batchEntries)
+      } catch (err) {
+        if (stopping) break
+        logger.error('reading the ingest log failed; retrying', { err })
+        await sleep(1000, signal)
+        continue
+      }
+      if (entries.length === 0) {
+        await new Promise<void>(resolve => {
+          wake = resolve
+          log.waitForData(pollMs).then(resolve, resolve)
+        })
+        wake = null
+        continue
+      }
+      const task: Promise<void> = processBatch(entries, signal)
+        .catch(err => {
+          // Only a failing quarantine or release gets here: the entries stay unreleased and are
+          // handed out again from the oldest.
+          logger.error('batch failed; its entries stay unreleased and are read again', { err })
+          if (!stopping) log.rewind(consumer)
+        })
+        .finally(() => {
+          inFlight.delete(task)
+          metrics.inFlightBatches.set(inFlight.size)
+        })
+      inFlight.add(task)
+      metrics.inFlightBatches.set(inFlight.size)
+    }
+  }
+
+  const pipeline: Pipeline = {
+    start () {
+      if (loopDone !== null) return
+      stopping = false
+      abort = new AbortController()
+      loopDone = loop().catch(err => { logger.error('pipeline loop stopped', { err }) })
+    },
+    async stop (options = {}) {
+      if (loopDone === null) return
+      stopping = true
+      wake?.()
+      await loopDone
+      if (inFlight.size > 0) {
+        const drained = Promise.allSettled([...inFlight]).then(() => true)
+        const timeout = new Promise<boolean>(resolve => { const t = setTimeout(() => resolve(false), options.drainMs ?? 5000); drained.then(() => clearTimeout(t), () => clearTimeout(t)) })
+        await Promise.race([drained, timeout])
+      }
+      abort.abort()
+      await Promise.allSettled([...inFlight])
+      loopDone = null
+    },
+    inFlight: () => inFlight.size,
+    running: () => loopDone !== null && !stopping,
+    async idle (timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const stats = await log.stats()
+        if (inFlight.size === 0 && (stats.consumers[consumer]?.pending ?? 0) === 0) return
+        if (Date.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms: ${inFlight.size} batches in flight, ${stats.consumers[consumer]?.pending} entries pending`)
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+    }
+  }
+  return pipeline
+}
