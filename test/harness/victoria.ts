@@ -1,7 +1,8 @@
 // A real VictoriaMetrics single-node server (Debian package `victoria-metrics`) on loopback with a
 // temporary storage directory. It accepts InfluxDB line protocol on /api/v2/write (and /write), so
 // it tests the v2 write path (ARCHITECTURE §5). It stores field `f` of measurement `m` as the series
-// `m_f` with the tags as labels; string fields are not stored.
+// `m_f` with the tags as labels; string fields are not stored. It answers 204 even to lines it
+// cannot parse (it drops them and logs), so partial writes can only be tested against influxd.
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -69,7 +70,9 @@ export async function startVictoria (options: StartVictoriaOptions = {}): Promis
       `-storageDataPath=${dataDir}`,
       '-loggerLevel=ERROR',
       '-search.latencyOffset=0s',
-      '-search.disableCache'
+      '-search.disableCache',
+      // Samples with the same series and timestamp collapse into one, as a point overwrites itself in InfluxDB.
+      '-dedup.minScrapeInterval=1ms'
     ], { stdio: ['ignore', 'ignore', 'pipe'] })
     child = proc
     proc.stderr?.setEncoding('utf8')
