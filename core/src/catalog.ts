@@ -39,7 +39,24 @@ export const CATALOG: Readonly<Record<Kind, Readonly<Record<string, MetricSpec>>
     tp_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'total phosphorus' },
     tn_mg_l: { unit: 'mg/L', min: 0, max: 500, description: 'total nitrogen' },
     chlorophyll_ug_l: { unit: 'µg/L', min: 0, max: 1000, description: 'chlorophyll a' },
-    salinity_psu: { unit: 'PSU', min: 0, max: 70, description: 'salinity' }
+    salinity_psu: { unit: 'PSU', min: 0, max: 70, description: 'salinity' },
+    do_saturation_pct: { unit: '%', min: 0, max: 300, description: 'dissolved oxygen saturation' },
+    fecal_coliform_per_l: { unit: 'MPN/L', min: 0, max: 1e9, description: 'fecal coliform' },
+    // GB 3838-2002 Table 1 basic items beyond the nutrients (lab or online analysers).
+    cu_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'copper' },
+    zn_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'zinc' },
+    fluoride_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'fluoride (as F-)' },
+    se_mg_l: { unit: 'mg/L', min: 0, max: 10, description: 'selenium' },
+    as_mg_l: { unit: 'mg/L', min: 0, max: 10, description: 'arsenic' },
+    hg_mg_l: { unit: 'mg/L', min: 0, max: 1, description: 'mercury' },
+    cd_mg_l: { unit: 'mg/L', min: 0, max: 10, description: 'cadmium' },
+    cr6_mg_l: { unit: 'mg/L', min: 0, max: 10, description: 'chromium (hexavalent)' },
+    pb_mg_l: { unit: 'mg/L', min: 0, max: 10, description: 'lead' },
+    cyanide_mg_l: { unit: 'mg/L', min: 0, max: 10, description: 'cyanide' },
+    phenol_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'volatile phenol' },
+    petroleum_mg_l: { unit: 'mg/L', min: 0, max: 1000, description: 'petroleum' },
+    las_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'anionic surfactant (LAS)' },
+    sulfide_mg_l: { unit: 'mg/L', min: 0, max: 100, description: 'sulfide' }
   },
   air: {
     pm25_ug_m3: { unit: 'µg/m³', min: 0, max: 2000, description: 'PM2.5' },
