@@ -1,0 +1,83 @@
+// InfluxDB output: measurement `alert` (ARCHITECTURE §7, for Grafana annotations), tags site,
+// device, rule, severity (bounded identity), fields value, message, state, seq, event. It never
+// holds up alerting: events wait in a bounded buffer (drop-oldest, counted) while the writer
+// retries; a write that fails for good (points rejected) is counted as dropped.
+import type { Logger } from '@shennong/core/logger.ts'
+import type { InfluxWriter, Point } from '../../influx/writer.ts'
+import type { AlertEvent } from '../alert.ts'
+import type { AlertMetrics } from '../alert-metrics.ts'
+import type { AlertSink } from './alert-sink.ts'
+
+export interface InfluxSinkConfig {
+  /** Points kept while InfluxDB is down; beyond it the oldest are dropped and counted. Default 10000. */
+  maxPending?: number
+  /** Points per write. Default 500. */
+  batchPoints?: number
+}
+
+export const ALERT_MEASUREMENT = 'alert'
+
+export function toAlertPoint (event: AlertEvent): Point {
+  const a = event.alert
+  const fields: Point['fields'] = { message: a.message, state: a.state, event: event.type, id: { int: a.id } }
+  if (a.value !== null) fields.value = a.value
+  if (a.seq !== null) fields.seq = { int: a.seq }
+  return { measurement: ALERT_MEASUREMENT, tags: { site: a.site, device: a.device, rule: a.rule, severity: a.severity }, fields, ts: event.at }
+}
+
+export function createInfluxSink (config: InfluxSinkConfig, deps: { writer: InfluxWriter, metrics?: AlertMetrics, logger?: Logger }): AlertSink {
+  const maxPending = config.maxPending ?? 10_000
+  const batchPoints = config.batchPoints ?? 500
+  const labels = { sink: 'influx' }
+  const queue: Point[] = []
+  const abort = new AbortController()
+  let writing: Promise<void> | null = null
+  let inFlight = 0
+  deps.writer.onRetry(() => { deps.metrics?.retries.inc(labels) })
+
+  async function drain (): Promise<void> {
+    while (queue.length > 0 && !abort.signal.aborted) {
+      const batch = queue.splice(0, batchPoints)
+      inFlight = batch.length
+      try {
+        const result = await deps.writer.write(batch, abort.signal)
+        deps.metrics?.delivered.inc(labels, result.written)
+        if (result.rejected.length > 0) {
+          deps.metrics?.dropped.inc(labels, result.rejected.length)
+          deps.logger?.warn('alert InfluxDB sink: points rejected', { reason: result.rejected[0].reason, count: result.rejected.length })
+        }
+      } catch (err) {
+        if (abort.signal.aborted) break
+        deps.metrics?.dropped.inc(labels, batch.length)
+        deps.logger?.warn('alert InfluxDB sink: write failed; points dropped', { err, count: batch.length })
+      } finally {
+        inFlight = 0
+      }
+    }
+  }
+
+  function kick (): void {
+    if (writing !== null) return
+    writing = drain().finally(() => {
+      writing = null
+      if (queue.length > 0 && !abort.signal.aborted) kick()
+    })
+  }
+
+  return {
+    name: 'influx',
+    deliver (event) {
+      queue.push(toAlertPoint(event))
+      while (queue.length > maxPending) {
+        queue.shift()
+        deps.metrics?.dropped.inc(labels)
+      }
+      kick()
+    },
+    pending: () => queue.length + inFlight,
+    async close () {
+      abort.abort()
+      await writing
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// Golden cases (STYLE "A rule kind"): a folder `testcases/<behaviour>/` holds `rule.yaml` (one
+// rule), `readings.ndjson` (input lines) and `expected-alerts.ndjson` (what the kind must signal,
+// in order). Input lines are readings (with `site`, default "site-a"; `ts` in epoch ms or RFC 3339),
+// `{"tick": ts}` (the engine's timer) or `{"restart": ts}` (state goes through JSON, as through
+// rules.db, and the engine's start time becomes ts). Expected lines list only the fields that
+// matter: action, subject, severity, value (±1e-6), ts, seq, messageIncludes, details (subset).
+import { readdirSync, readFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { parseTimestamp, type Reading } from '@shennong/core/reading.ts'
+import { compileRule, type LoadedRule } from './rule-set.ts'
+import { runReading, runTick, type Fired, type SubjectRecord } from './rule-runner.ts'
+
+export interface GoldenCase {
+  name: string
+  dir: string
+}
+
+export function listGoldenCases (kindDir: string): GoldenCase[] {
+  const root = join(kindDir, 'testcases')
+  return readdirSync(root, { withFileTypes: true }).filter(d => d.isDirectory()).map(d => ({ name: d.name, dir: join(root, d.name) })).sort((a, b) => a.name.localeCompare(b.name))
+}
+
+function ms (value: unknown, where: string): number {
+  const t = parseTimestamp(value)
+  if (typeof t === 'string') throw new Error(`${where}: ${t}`)
+  return t
+}
+
+function ndjson (file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8').split('\n').map(l => l.trim()).filter(l => l !== '' && !l.startsWith('//')).map((l, i) => {
+    try {
+      return JSON.parse(l) as Record<string, unknown>
+    } catch (err) {
+      throw new Error(`${file}:${i + 1}: ${(err as Error).message}`)
+    }
+  })
+}
+
+export function loadGoldenRule (dir: string): LoadedRule {
+  const raw = parseYaml(readFileSync(join(dir, 'rule.yaml'), 'utf8'))
+  const { rule, issues } = compileRule(raw, 'rule.yaml')
+  if (rule === undefined || issues.length > 0) throw new Error(`${dir}/rule.yaml: ${issues.map(i => `${i.path}: ${i.message}`).join('; ')}`)
+  return rule
+}
+
+function project (fired: Fired): Record<string, unknown> {
+  const s = fired.signal
+  return {
+    action: s.action,
+    subject: fired.subject,
+    site: fired.site,
+    device: fired.device,
+    severity: s.action === 'raise' ? s.severity : undefined,
+    value: s.value,
+    ts: s.ts,
+    seq: s.seq,
+    message: s.message,
+    details: s.action === 'raise' ? s.details ?? {} : {}
+  }
+}
+
+/** Runs a golden folder; returns the signals in order (projected to plain objects). */
+export function runGolden (dir: string): Array<Record<string, unknown>> {
+  const rule = loadGoldenRule(dir)
+  let subjects = new Map<string, SubjectRecord>()
+  let startedAt = 0
+  const out: Array<Record<string, unknown>> = []
+  ndjson(join(dir, 'readings.ndjson')).forEach((line, i) => {
+    const where = `${dir}/readings.ndjson:${i + 1}`
+    if ('tick' in line) {
+      for (const f of runTick(rule, subjects, ms(line.tick, where), { startedAt }).fired) out.push(project(f))
+      return
+    }
+    if ('restart' in line) {
+      subjects = new Map(JSON.parse(JSON.stringify([...subjects])) as Array<[string, SubjectRecord]>)
+      startedAt = ms(line.restart, where)
+      return
+    }
+    const { site = 'site-a', ...rest } = line
+    const reading = { ...rest, ts: ms(rest.ts, where), seq: rest.seq ?? i + 1 } as Reading
+    for (const f of runReading(rule, subjects, reading, site as string).fired) out.push(project(f))
+  })
+  return out
+}
+
+function close (a: unknown, b: unknown): boolean {
+  return typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-6 : a === b
+}
+
+/** Projects actual signals onto the fields each expected line names; returns both for t.same. */
+export function compareGolden (dir: string): { actual: Array<Record<string, unknown>>, expected: Array<Record<string, unknown>> } {
+  const got = runGolden(dir)
+  const want = ndjson(join(dir, 'expected-alerts.ndjson'))
+  const actual: Array<Record<string, unknown>> = []
+  const expected: Array<Record<string, unknown>> = []
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    const g = got[i]
+    const w = want[i]
+    if (w === undefined) { actual.push(g); expected.push({}); continue }
+    if (g === undefined) { actual.push({}); expected.push(w); continue }
+    const a: Record<string, unknown> = {}
+    const e: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(w)) {
+      if (key === 'ts') { e.ts = ms(value, `${dir}/expected-alerts.ndjson:${i + 1}`); a.ts = g.ts; continue }
+      if (key === 'messageIncludes') {
+        e[key] = value
+        a[key] = typeof g.message === 'string' && g.message.includes(String(value)) ? value : g.message
+        continue
+      }
+      if (key === 'details') {
+        const gd = (g.details ?? {}) as Record<string, unknown>
+        e.details = value
+        a.details = Object.fromEntries(Object.keys(value as object).map(k => [k, gd[k]]))
+        continue
+      }
+      e[key] = value
+      a[key] = close(g[key], value) ? value : g[key]
+    }
+    actual.push(a)
+    expected.push(e)
+  }
+  return { actual, expected }
+}
