@@ -27,7 +27,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox<ReadingsRoutesOptions> = 
   const { access, log, quarantine, metrics, maxFutureMs } = options
 
   // The body stays the text that was sent: it is what goes to the log and, when bad, to quarantine.
-  app.removeContentTypeParser('application/json')
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_request, body, done) => { done(null, body) })
 
   function reject (records: QuarantineInput[], rejected: Array<{ index: number | null, errors: FieldError[] }>, code: 'ERR_INGEST_PAYLOAD' | 'ERR_INGEST_INVALID', message: string, accepted: number): HttpError {
