@@ -23,6 +23,7 @@ bind-address = "${host}:${options.rpcPort}"
 
 [meta]
   dir = "${join(options.dir, 'meta')}"
+  logging-enabled = false
 
 [data]
   dir = "${join(options.dir, 'data')}"
@@ -37,6 +38,7 @@ bind-address = "${host}:${options.rpcPort}"
   enabled = true
   bind-address = "${host}:${options.httpPort}"
   log-enabled = false
+  pprof-enabled = false
   max-body-size = 0
 
 [logging]
@@ -48,6 +50,7 @@ bind-address = "${host}:${options.rpcPort}"
 
 [continuous_queries]
   enabled = true
+  log-enabled = false
   run-interval = "1s"
 `)
   return path

@@ -66,7 +66,7 @@ export function startLoad (options: LoadOptions): Load {
     const readings: Reading[] = []
     for (let i = 0; i < options.perMessage; i++) {
       const seq = ++seqs[d]
-      const metrics = options.kind === 'weather'
+      const metrics: Record<string, number> = options.kind === 'weather'
         ? { temperature_c: 15 + (seq % 50) / 10, humidity_pct: 40 + (seq % 40) }
         : { moisture_vwc_pct: 20 + (seq % 100) / 10, temperature_c: 15 + (seq % 50) / 10 }
       readings.push({ device: deviceName(d), kind: options.kind ?? 'soil', ts: startTs + seq * 1000, seq, metrics })
