@@ -1,0 +1,311 @@
+// The rule engine (issue 4): its own consumer of the ingest log, so it keeps evaluating while
+// InfluxDB is down or slow. Per batch of log entries: decode (site from the topic, device default
+// = topic id), evaluate every rule whose scope matches, record alert changes in the alert store
+// and hand them to the sinks, persist the changed rule states (rules.db) with the batch's last log
+// id, and only then release the entries. A timer ticks the time-based kinds. Rule files are
+// reloaded on change (fs.watch + debounce); a rule that keeps its id and kind keeps its state.
+import { watch, type FSWatcher } from 'node:fs'
+import { decodeLogMeta } from '@shennong/core/ingest-log.ts'
+import { decodeReadings } from '@shennong/core/reading.ts'
+import { parseTopic } from '@shennong/core/topics.ts'
+import { parseDuration } from '@shennong/core/duration.ts'
+import type { DurableQueue, QueueEntry } from '@shennong/core/queue/durable-queue.ts'
+import type { Logger } from '@shennong/core/logger.ts'
+import type { AlertStore } from '../alerts/alert-store.ts'
+import type { AlertEvent } from '../alerts/alert.ts'
+import type { AlertSink } from '../alerts/sinks/alert-sink.ts'
+import type { AlertMetrics } from '../alerts/alert-metrics.ts'
+import type { RuleEngineConfig } from './config.ts'
+import { loadRuleDir, readRuleDir, type LoadedRule } from './rule-set.ts'
+import { runReading, runTick, type Fired, type SubjectRecord } from './rule-runner.ts'
+import { openRuleStateStore, ruleStatePath, type RuleStateStore, type StoredState } from './rule-state-store.ts'
+import type { ConfigIssue } from '@shennong/core/config.ts'
+
+export interface RuleEngineDeps {
+  log: DurableQueue
+  alerts: AlertStore
+  sinks: AlertSink[]
+  logger?: Logger
+  metrics?: AlertMetrics
+  now?: () => number
+}
+
+export interface ReloadResult {
+  ok: boolean
+  issues: ConfigIssue[]
+  rules: number
+}
+
+export interface RuleEngine {
+  /** Starts consuming the log, the timer and the file watcher. */
+  start: () => Promise<void>
+  /** Stops after the current batch; persists state. Does not close the log, the store or the sinks. */
+  stop: () => Promise<void>
+  /** Re-reads the rule directory now; on any problem keeps the rules it has and reports them all. */
+  reload: () => ReloadResult
+  /** Runs the time-based kinds now (the timer calls this). */
+  tick: (now?: number) => void
+  rules: () => readonly LoadedRule[]
+  /** Entries evaluated since start. */
+  evaluated: () => number
+}
+
+const NOOP_LOGGER: Logger = { debug () {}, info () {}, warn () {}, error () {}, child: () => NOOP_LOGGER }
+
+export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps): RuleEngine {
+  const logger = deps.logger ?? NOOP_LOGGER
+  const now = deps.now ?? Date.now
+  const metrics = deps.metrics
+  const pollMs = parseDuration(config.pollInterval)
+  const tickMs = parseDuration(config.tick)
+  const maxFutureMs = parseDuration(config.maxFuture)
+  const debounceMs = parseDuration(config.reloadDebounce)
+
+  let rules: LoadedRule[] = loadRuleDir(config.dir)
+  const states = new Map<string, Map<string, SubjectRecord>>()
+  let byTarget = new Map<string, LoadedRule[]>()
+  let stateStore: RuleStateStore | null = null
+  let watermark = 0
+  let startedAt = 0
+  let running = false
+  let loopDone: Promise<void> = Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
+  let watcher: FSWatcher | undefined
+  let reloadTimer: NodeJS.Timeout | undefined
+  let evaluatedCount = 0
+  const dirty = new Map<string, Set<string>>()
+  metrics?.rulesLoaded.set(rules.length)
+
+  function markDirty (rule: string, subjects: string[]): void {
+    if (subjects.length === 0) return
+    let set = dirty.get(rule)
+    if (set === undefined) { set = new Set(); dirty.set(rule, set) }
+    for (const s of subjects) set.add(s)
+  }
+
+  function subjectsOf (rule: LoadedRule): Map<string, SubjectRecord> {
+    let m = states.get(rule.id)
+    if (m === undefined) { m = new Map(); states.set(rule.id, m) }
+    return m
+  }
+
+  function rulesFor (site: string, device: string, kind: string): LoadedRule[] {
+    const key = `${site}\u0000${device}\u0000${kind}`
+    let list = byTarget.get(key)
+    if (list === undefined) {
+      list = rules.filter(r => r.enabled && r.scope.matches(site, device, kind))
+      if (byTarget.size >= 100_000) byTarget = new Map()
+      byTarget.set(key, list)
+    }
+    return list
+  }
+
+  function deliver (event: AlertEvent | null): void {
+    if (event === null) return
+    metrics?.events.inc({ type: event.type })
+    for (const sink of deps.sinks) {
+      try {
+        sink.deliver(event)
+      } catch (err) {
+        logger.error('alert sink threw; the event is not lost for the other sinks', { err, sink: sink.name })
+      }
+    }
+  }
+
+  function apply (fired: Fired): void {
+    const { rule, subject, signal } = fired
+    const at = now()
+    if (signal.action === 'raise') {
+      deliver(deps.alerts.raise({
+        rule: rule.id,
+        kind: rule.kind,
+        subject,
+        site: fired.site,
+        device: fired.device,
+        severity: signal.severity,
+        value: signal.value,
+        message: signal.message,
+        seq: signal.seq,
+        ts: signal.ts,
+        details: signal.details,
+        at
+      }))
+    } else {
+      deliver(deps.alerts.clear(rule.id, subject, at, `rule:${rule.id}`, signal.message))
+    }
+  }
+
+  function persist (newWatermark: number | null, removeRules: string[] = []): void {
+    if (stateStore === null) return
+    const upserts: StoredState[] = []
+    for (const [ruleId, subjects] of dirty) {
+      const rule = rules.find(r => r.id === ruleId)
+      const map = states.get(ruleId)
+      if (rule === undefined || map === undefined) continue
+      for (const subject of subjects) {
+        const record = map.get(subject)
+        if (record !== undefined) upserts.push({ rule: ruleId, subject, kind: rule.kind, ...record })
+      }
+    }
+    dirty.clear()
+    stateStore.save(upserts, removeRules, newWatermark)
+    if (newWatermark !== null) watermark = newWatermark
+  }
+
+  function evaluateEntry (entry: QueueEntry): void {
+    let meta
+    try {
+      meta = decodeLogMeta(entry.meta)
+    } catch {
+      return
+    }
+    const topic = typeof meta?.topic === 'string' ? parseTopic(meta.topic) : null
+    if (topic === null || topic.channel !== 'telemetry') return
+    const decoded = decodeReadings(entry.payload, { defaultDevice: topic.id, maxFutureMs, now: typeof meta.receivedAt === 'number' ? meta.receivedAt : entry.appendedAt })
+    if (!decoded.ok) return
+    for (const item of decoded.items) {
+      if (!item.validation.ok) continue
+      const reading = item.validation.reading
+      metrics?.readings.inc()
+      for (const rule of rulesFor(topic.site, reading.device, reading.kind)) {
+        let result
+        try {
+          result = runReading(rule, subjectsOf(rule), reading, topic.site)
+        } catch (err) {
+          metrics?.ruleErrors.inc({ rule: rule.id })
+          logger.error('rule evaluation failed; the reading is skipped for this rule', { err, rule: rule.id })
+          continue
+        }
+        if (result.skipped > 0) metrics?.flaggedSkips.inc({}, result.skipped)
+        markDirty(rule.id, result.dirty)
+        for (const f of result.fired) apply(f)
+      }
+    }
+  }
+
+  function processBatch (entries: QueueEntry[]): void {
+    const t = now()
+    for (const entry of entries) {
+      if (entry.id <= watermark) continue
+      evaluateEntry(entry)
+      evaluatedCount++
+      metrics?.lagSeconds.observe(Math.max(0, t - entry.appendedAt) / 1000)
+    }
+    persist(entries[entries.length - 1].id)
+  }
+
+  async function loop (): Promise<void> {
+    while (running) {
+      try {
+        const entries = await deps.log.read(config.consumer, config.batchEntries)
+        if (!running) { deps.log.rewind(config.consumer); break }
+        if (entries.length === 0) { await deps.log.waitForData(pollMs); continue }
+        processBatch(entries)
+        await deps.log.release(config.consumer, entries.map(e => e.id))
+      } catch (err) {
+        if (!running) break
+        logger.error('rule engine batch failed; retrying from the last released entry', { err })
+        deps.log.rewind(config.consumer)
+        await new Promise(resolve => setTimeout(resolve, 500))
+      }
+    }
+  }
+
+  function tick (at = now()): void {
+    const ctx = { startedAt }
+    for (const rule of rules) {
+      if (rule.definition.tick === undefined || !rule.enabled) continue
+      try {
+        const { fired, dirty: changed } = runTick(rule, subjectsOf(rule), at, ctx)
+        markDirty(rule.id, changed)
+        for (const f of fired) apply(f)
+      } catch (err) {
+        metrics?.ruleErrors.inc({ rule: rule.id })
+        logger.error('rule tick failed', { err, rule: rule.id })
+      }
+    }
+    if (dirty.size > 0) persist(null)
+  }
+
+  function reload (): ReloadResult {
+    const set = readRuleDir(config.dir)
+    if (set.issues.length > 0) {
+      metrics?.reloads.inc({ outcome: 'invalid' })
+      logger.error('rule files have problems; the rules in force stay as they were', { issues: set.issues.map(i => `${i.path}: ${i.message}`) })
+      return { ok: false, issues: set.issues, rules: rules.length }
+    }
+    const old = new Map(rules.map(r => [r.id, r]))
+    const fresh = new Set(set.rules.map(r => r.id))
+    const removed: string[] = []
+    for (const rule of set.rules) {
+      const before = old.get(rule.id)
+      if (before !== undefined && before.kind !== rule.kind) { states.delete(rule.id); removed.push(rule.id) }
+    }
+    for (const id of old.keys()) {
+      if (fresh.has(id)) continue
+      states.delete(id)
+      removed.push(id)
+      // A rule that is gone can no longer clear its alerts: resolve them, saying why.
+      for (const a of deps.alerts.list({ rule: id, limit: 1000 })) {
+        if (a.state !== 'resolved') deliver(deps.alerts.resolve(a.id, 'system', now(), 'rule removed'))
+      }
+    }
+    rules = set.rules
+    byTarget = new Map()
+    metrics?.reloads.inc({ outcome: 'ok' })
+    metrics?.rulesLoaded.set(rules.length)
+    persist(null, removed)
+    logger.info('rules reloaded', { rules: rules.length, removed: removed.length })
+    return { ok: true, issues: [], rules: rules.length }
+  }
+
+  return {
+    async start () {
+      if (running) return
+      stateStore = openRuleStateStore(ruleStatePath(config.dataDir))
+      const ids = new Map(rules.map(r => [r.id, r]))
+      const orphans = new Set<string>()
+      for (const s of stateStore.loadAll()) {
+        const rule = ids.get(s.rule)
+        if (rule === undefined || rule.kind !== s.kind) { orphans.add(s.rule); continue }
+        subjectsOf(rule).set(s.subject, { state: s.state, site: s.site, device: s.device })
+      }
+      watermark = stateStore.watermark()
+      // A new ingest log (ids start again) must not be skipped as if already evaluated.
+      if ((await deps.log.stats()).appended < watermark) watermark = 0
+      if (orphans.size > 0) stateStore.save([], [...orphans], null)
+      startedAt = now()
+      running = true
+      deps.log.rewind(config.consumer)
+      loopDone = loop()
+      timer = setInterval(() => { tick() }, tickMs)
+      if (config.watch === 'on') {
+        try {
+          watcher = watch(config.dir, () => {
+            clearTimeout(reloadTimer)
+            reloadTimer = setTimeout(() => { reload() }, debounceMs)
+          })
+          watcher.on('error', err => { logger.warn('rule directory watch failed; reload by restart', { err }) })
+        } catch (err) {
+          logger.warn('cannot watch the rule directory; rules reload only on restart', { err, dir: config.dir })
+        }
+      }
+      logger.info('rule engine started', { rules: rules.length, watermark })
+    },
+    async stop () {
+      if (!running) return
+      running = false
+      clearInterval(timer)
+      clearTimeout(reloadTimer)
+      watcher?.close()
+      await loopDone
+      persist(null)
+      stateStore?.close()
+      stateStore = null
+    },
+    reload,
+    tick,
+    rules: () => rules,
+    evaluated: () => evaluatedCount
+  }
+}
