@@ -189,6 +189,6 @@ export function openQuarantineStore (path: string, options: { now?: () => number
     count () {
       return Number((st.count.get() as { n: number }).n)
     },
-    close () { db.close() }
+    close () { if (db.isOpen) db.close() }
   }
 }
