@@ -2,7 +2,9 @@
 // The key, the folder name and the `kind` string are the same word.
 import type { SourceDefinition } from './source.ts'
 import { modbus } from './modbus/modbus.ts'
+import { nmea0183 } from './nmea0183/nmea0183.ts'
 
 export const SOURCES: Record<string, SourceDefinition> = {
-  modbus: modbus as unknown as SourceDefinition
+  modbus: modbus as unknown as SourceDefinition,
+  nmea0183: nmea0183 as unknown as SourceDefinition
 }
