@@ -1,0 +1,129 @@
+// Source `serial-line`: simple sensors that print one line per measurement on a serial port, as
+// CSV (`23.4,58.1,1013.2`) or key=value pairs (`T=23.4 RH=58.1`). A mapping turns columns or keys
+// into catalog metrics (with scale and offset). Lines that do not fit are counted, never fatal.
+import Type, { type Static } from 'typebox'
+import { SerialPort } from 'serialport'
+import { CATALOG, isKind, type Kind } from '@shennong/core/catalog.ts'
+import { parseDuration } from '@shennong/core/duration.ts'
+import { ShennongError } from '@shennong/core/errors.ts'
+import type { Source, SourceDefinition, SourceIo } from '../source.ts'
+
+const Mapping = Type.Object({
+  metric: Type.String({ description: 'Catalog metric of the reading kind.' }),
+  scale: Type.Number({ default: 1 }),
+  offset: Type.Number({ default: 0 })
+}, { additionalProperties: false })
+
+export const SerialLineConfigSchema = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+  port: Type.String(),
+  baudRate: Type.Integer({ default: 9600 }),
+  device: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+  kind: Type.String({ description: 'Catalog kind of the readings.' }),
+  format: Type.Union([Type.Literal('csv'), Type.Literal('key-value')], { default: 'csv' }),
+  separator: Type.String({ default: ',', minLength: 1, description: 'csv: between columns; key-value: between pairs (whitespace always separates pairs too).' }),
+  columns: Type.Array(Type.Union([Mapping, Type.Null()]), { default: [], description: 'csv: one entry per column, null to skip a column.' }),
+  keys: Type.Record(Type.String(), Mapping, { default: {}, description: 'key-value: key as printed → metric.' }),
+  reopen: Type.String({ default: '5s', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' })
+}, { additionalProperties: false })
+
+export type SerialLineConfig = Static<typeof SerialLineConfigSchema>
+
+export interface LineParser { line: (text: string) => void }
+
+/** Validates the mapping against the catalog and returns the line-to-reading function. */
+export function createLineParser (config: SerialLineConfig, io: SourceIo): LineParser {
+  if (!isKind(config.kind)) throw new ShennongError('ERR_EDGE_CONFIG', `serial-line ${config.name}: unknown kind "${config.kind}"`)
+  const kind: Kind = config.kind
+  const mappings = config.format === 'csv' ? config.columns.filter(c => c !== null) : Object.values(config.keys)
+  if (mappings.length === 0) throw new ShennongError('ERR_EDGE_CONFIG', `serial-line ${config.name}: map at least one ${config.format === 'csv' ? 'column' : 'key'} to a metric`)
+  const unknown = mappings.filter(m => m !== null && !Object.hasOwn(CATALOG[kind], m.metric)).map(m => m?.metric)
+  if (unknown.length > 0) throw new ShennongError('ERR_EDGE_CONFIG', `serial-line ${config.name}: ${unknown.join(', ')} not in the catalog for kind ${kind}`)
+  const pairSplit = new RegExp(`[\\s${config.separator.replace(/[\\\]^-]/g, '\\$&')}]+`)
+
+  function put (metrics: Record<string, number>, m: { metric: string, scale: number, offset: number }, text: string): boolean {
+    const v = Number(text.trim())
+    if (text.trim() === '' || !Number.isFinite(v)) return false
+    // Defaults inside a Record are not filled by the schema defaults: apply them here.
+    metrics[m.metric] = Number((v * (m.scale ?? 1) + (m.offset ?? 0)).toPrecision(12))
+    return true
+  }
+
+  return {
+    line (raw) {
+      const text = raw.replace(/\r$/, '').trim()
+      if (text === '') return
+      const metrics: Record<string, number> = {}
+      let bad = 0
+      if (config.format === 'csv') {
+        const cells = text.split(config.separator)
+        config.columns.forEach((m, i) => { if (m !== null && (i >= cells.length || !put(metrics, m, cells[i]))) bad++ })
+      } else {
+        for (const pair of text.split(pairSplit)) {
+          const eq = pair.indexOf('=')
+          if (eq <= 0) continue
+          const m = config.keys[pair.slice(0, eq)]
+          if (m !== undefined && !put(metrics, m, pair.slice(eq + 1))) bad++
+        }
+      }
+      if (bad > 0 || Object.keys(metrics).length === 0) {
+        io.fault(config.device, 'parse', new ShennongError('ERR_SERIAL_LINE_PARSE', `line ${JSON.stringify(text.slice(0, 80))} does not match the ${config.format} mapping`))
+      }
+      if (Object.keys(metrics).length > 0) io.emit({ device: config.device, kind, metrics })
+    }
+  }
+}
+
+function create (config: SerialLineConfig): Source {
+  const reopenMs = parseDuration(config.reopen)
+  // Validate the mapping now (create does no I/O, but reports config problems).
+  createLineParser(config, { emit: () => {}, fault: () => {} })
+  let port: SerialPort | undefined
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+
+  function open (io: SourceIo, parser: LineParser): void {
+    if (stopped) return
+    let partial = ''
+    const p = new SerialPort({ path: config.port, baudRate: config.baudRate, autoOpen: false })
+    const retry = (err: Error): void => {
+      io.fault(config.device, 'port', err)
+      if (port === p) port = undefined
+      if (!stopped) timer = setTimeout(() => open(io, parser), reopenMs)
+    }
+    p.open(err => {
+      if (err != null) { retry(err); return }
+      port = p
+      p.on('data', (chunk: Buffer) => {
+        partial += chunk.toString('latin1')
+        let nl: number
+        while ((nl = partial.indexOf('\n')) >= 0) {
+          parser.line(partial.slice(0, nl))
+          partial = partial.slice(nl + 1)
+        }
+        if (partial.length > 1024) { io.fault(config.device, 'parse'); partial = '' }
+      })
+      p.on('close', (closeErr: Error | null) => { if (!stopped) retry(closeErr ?? new Error('port closed')) })
+      p.on('error', () => {})
+    })
+  }
+
+  return {
+    devices: [config.device],
+    tasks: [],
+    async start (io) { stopped = false; open(io, createLineParser(config, io)) },
+    async stop () {
+      stopped = true
+      clearTimeout(timer)
+      const p = port
+      port = undefined
+      if (p?.isOpen === true) await new Promise<void>(resolve => p.close(() => resolve()))
+    }
+  }
+}
+
+export const serialLine: SourceDefinition<typeof SerialLineConfigSchema> = {
+  kind: 'serial-line',
+  schema: SerialLineConfigSchema,
+  create: config => create(config)
+}
