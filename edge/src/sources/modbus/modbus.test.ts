@@ -1,6 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
 import { openPtyPair, type PtyPair } from '@shennong/device-sim/serial/pty-pair.ts'
 import { startModbusBusSim, type ModbusBusSim } from '@shennong/device-sim/serial/modbus-slave-sim.ts'
 import { encodeMetrics, readProfile } from '@shennong/device-sim/serial/register-image.ts'
@@ -40,6 +41,22 @@ t.test('decodes the spec vectors (modbus-sensors.md §4, §6.2)', async t => {
   t.equal(decodeValue([0x0000, 0xe840], 'float32', 'DCBA'), 7.25)
   t.equal(decodeValue([0xffff, 0xfffe], 'int32', 'ABCD'), -2)
   t.equal(decodeValue([0x0001, 0x0000], 'uint32', 'CDAB'), 1)
+})
+
+t.test('golden testcases: registers through a profile', async t => {
+  const root = join(import.meta.dirname, 'testcases')
+  for (const name of readdirSync(root)) {
+    const c = parseYaml(readFileSync(join(root, name, 'case.yaml'), 'utf8')) as { profile: string, registers: Record<string, Record<string, number>>, expected: unknown }
+    const profile = loadProfile(c.profile)
+    const out = { metrics: {}, flags: {} }
+    for (const g of profile.groups) {
+      const regs = Array.from({ length: g.count }, (_, i) => c.registers[g.function]?.[g.start + i] ?? 0)
+      const d = decodeGroup(g, regs)
+      Object.assign(out.metrics, d.metrics)
+      Object.assign(out.flags, d.flags)
+    }
+    t.same(out, c.expected, name)
+  }
 })
 
 t.test('refuses a profile whose 32-bit point has no word order', async t => {
