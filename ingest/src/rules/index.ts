@@ -1,8 +1,16 @@
 // Every rule kind, listed explicitly (STYLE: plain registries, no registration by import side effect).
 import { threshold } from './threshold/threshold.ts'
+import { stale } from './stale/stale.ts'
+import { rate } from './rate/rate.ts'
+import { geofence } from './geofence/geofence.ts'
+import { signalLoss } from './signal-loss/signal-loss.ts'
 
 export const RULE_KINDS = {
-  threshold
+  threshold,
+  stale,
+  rate,
+  geofence,
+  'signal-loss': signalLoss
 } as const
 
 export type RuleKindName = keyof typeof RULE_KINDS
