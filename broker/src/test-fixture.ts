@@ -38,20 +38,21 @@ function merge (base: Record<string, unknown>, over: Record<string, unknown>): R
 }
 
 export async function startTestBroker (t: Test, overrides: Record<string, unknown> = {}, wrapLog?: (log: DurableQueue) => DurableQueue): Promise<TestBroker> {
-  const dataDir = t.testdir()
+  const dataDir = typeof overrides.dataDir === 'string' ? overrides.dataDir : t.testdir()
   const config = loadBrokerConfig({ value: merge({ dataDir, mqtt: { port: 0 }, http: { port: 0 }, logLevel: 'silent' }, overrides) })
   const principals = openPrincipalStore(principalsPath(dataDir))
   const log = openIngestLog(ingestLogOptions(config))
   const metrics = createMetricsRegistry()
   const broker = createBroker(config, { principals, log: wrapLog === undefined ? log : wrapLog(log), logger: createLogger('broker', config.logLevel), metrics })
-  const ports = await broker.listen()
   const clients: MqttClient[] = []
-  t.teardown(async () => {
+  const stop = async (): Promise<void> => {
     for (const c of clients) c.end(true)
     await broker.close()
     await log.close()
     principals.close()
-  })
+  }
+  t.teardown(stop)
+  const ports = await broker.listen()
   return {
     config,
     dataDir,
