@@ -31,6 +31,9 @@ export const ingestErrors = {
   ERR_QUARANTINE_REPLAYED: 'The quarantine entry was already replayed (HTTP 409); replay the newer entry if it failed again.',
   ERR_QUARANTINE_INVALID: 'The payload to replay still fails validation; the reasons are listed and nothing was appended (HTTP 400).',
 
+  ERR_ALERT_NOT_FOUND: 'No alert has this id, or it belongs to a site the caller may not see (HTTP 404).',
+  ERR_ALERT_STATE: 'The alert is not in a state that allows this change: only an open alert can be acknowledged, a resolved one cannot be resolved again (HTTP 409).',
+
   ERR_HTTP_VALIDATION: 'A request does not match the endpoint\'s schema (HTTP 400); the message names the field.',
   ERR_HTTP_NOT_FOUND: 'No such endpoint (HTTP 404); see /docs.',
   ERR_HTTP_INTERNAL: 'An unexpected server error (HTTP 500); the server log has the details.'
