@@ -144,9 +144,10 @@ export function createUplink (config: UplinkConfig, deps: UplinkDeps): Uplink {
     return new Promise(resolve => {
       let done = false
       const finish = (): void => { if (done) return; done = true; clearTimeout(t); kick = undefined; resolve() }
-      const t = setTimeout(finish, ms)
+      const t = setTimeout(finish, Math.min(ms, 1000))
       kick = finish
-      if (alsoData) spool.waitForData(ms).then(finish, finish)
+      // The queue's own wait holds a timer until it fires: keep it short so stop() is not held up.
+      if (alsoData) spool.waitForData(Math.min(ms, 1000)).then(finish, finish)
     })
   }
 
