@@ -149,7 +149,7 @@ export function createAgent (config: EdgeConfig, deps: AgentDeps): Agent {
           maxBytes: parseSize(config.spool.maxSize),
           maxAgeMs: parseDuration(config.spool.maxAge),
           onFull: config.spool.onFull,
-          backpressureTimeoutMs: 5000
+          backpressureTimeoutMs: parseDuration(config.spool.waitForRoom)
         },
         sync: config.spool.sync,
         groupCommitMs: parseDuration(config.spool.groupCommit),

@@ -22,6 +22,7 @@ export const EdgeConfigSchema = Type.Object({
     maxSize: Size('512MB', 'Bytes the spool may hold; at the limit the onFull policy applies.'),
     maxAge: Duration('30d', 'Readings older than this are dropped (and counted).'),
     onFull: Type.Union([Type.Literal('drop-oldest'), Type.Literal('backpressure')], { default: 'drop-oldest', description: 'drop-oldest keeps polling and drops (counts) the oldest readings; backpressure stops taking readings until the uplink drains.' }),
+    waitForRoom: Duration('5s', 'With backpressure: how long taking a reading waits for room before it is refused and counted.'),
     sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'full survives power loss (fsync per commit); normal survives a process crash.' }),
     groupCommit: Duration('10ms', 'How long an append may wait to share a commit with others.')
   }, { additionalProperties: false, default: {} }),
