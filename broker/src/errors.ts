@@ -4,8 +4,7 @@ export const brokerErrors = {
   ERR_BROKER_PAYLOAD_TOO_LARGE: 'A PUBLISH payload exceeds limits.maxPayloadBytes; the connection is closed. Send smaller batches.',
   ERR_BROKER_RATE_LIMITED: 'A principal published faster than limits.publishRate allows; the connection is closed. Slow down or raise the limit.',
   ERR_BROKER_LOG_APPEND: 'A telemetry message could not be appended to the ingest log (full or closed); no PUBACK is sent and the connection is closed, so the sender keeps it and retries.',
-  ERR_BROKER_LISTEN: 'A listener could not be started (port in use, unreadable TLS files).',
-  ERR_BROKER_USAGE: 'The command line was wrong; the message names the problem.'
+  ERR_BROKER_LISTEN: 'A listener could not be started (port in use, unreadable TLS files).'
 } as const
 
 export type BrokerErrorCode = keyof typeof brokerErrors
