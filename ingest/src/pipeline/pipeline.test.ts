@@ -167,3 +167,21 @@ t.test('quality control flags are stored in the flags field', async t => {
     [6, 'ph=suspect,temperature_c=maintenance']
   ])
 })
+
+t.test('stop() abandons in-flight work without releasing it; the next start stores it', async t => {
+  const f = await startIngestFixture(t)
+  await f.append('farm-north', 'gw-north', { device: 'x-0', kind: 'soil', ts: now(), seq: 0, metrics: { ph: 6 } })
+  await f.ingest.pipeline.idle()
+  await f.influx.stop()
+  for (let i = 1; i <= 5; i++) await f.append('farm-north', 'gw-north', { device: 'x-1', kind: 'soil', ts: now() + i, seq: i, metrics: { ph: 6 } })
+  await eventually(() => f.ingest.pipeline.inFlight() > 0, 5000, 'a batch in flight')
+  const started = Date.now()
+  await f.ingest.pipeline.stop({ drainMs: 100 })
+  t.ok(Date.now() - started < 3000, 'stop returns promptly while InfluxDB is down')
+  t.equal(f.ingest.pipeline.inFlight(), 0)
+  t.equal((await f.ingest.log.stats()).consumers.ingest.pending, 5, 'nothing released')
+  await f.influx.restart()
+  f.ingest.pipeline.start()
+  await f.ingest.pipeline.idle(20_000)
+  t.equal((await f.rows('SELECT count("seq") FROM "soil" WHERE "device" = \'x-1\''))[0].count, 5)
+})

@@ -30,6 +30,7 @@ export interface PipelineDeps {
 }
 
 export interface Pipeline {
+  /** Starts consuming from the oldest entry this consumer has not released. */
   start: () => void
   /**
    * Stops reading, lets in-flight batches finish for up to `drainMs` (default 5 s), then abandons
@@ -61,7 +62,9 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
   let abort = new AbortController()
   let loopDone: Promise<void> | null = null
   let stopping = false
-  let wake: (() => void) | null = null
+  // Resolves when stop() is called, so a loop waiting for room or for data wakes at once.
+  let stopRequested: Promise<void> = Promise.resolve()
+  let requestStop: () => void = () => {}
 
   writer.onRetry(({ error }) => {
     metrics.influxRetries.inc()
@@ -160,7 +163,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
     const signal = abort.signal
     while (!stopping) {
       if (inFlight.size >= config.maxInFlightBatches) {
-        await Promise.race(inFlight)
+        await Promise.race([...inFlight, stopRequested])
         continue
       }
       let entries: QueueEntry[]
@@ -173,11 +176,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
         continue
       }
       if (entries.length === 0) {
-        await new Promise<void>(resolve => {
-          wake = resolve
-          log.waitForData(pollMs).then(resolve, resolve)
-        })
-        wake = null
+        await Promise.race([log.waitForData(pollMs), stopRequested])
         continue
       }
       const task: Promise<void> = processBatch(entries, signal)
@@ -201,12 +200,15 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
       if (loopDone !== null) return
       stopping = false
       abort = new AbortController()
+      stopRequested = new Promise(resolve => { requestStop = resolve })
+      // Entries handed out before a stop and abandoned are read again, from the oldest unreleased.
+      log.rewind(consumer)
       loopDone = loop().catch(err => { logger.error('pipeline loop stopped', { err }) })
     },
     async stop (options = {}) {
       if (loopDone === null) return
       stopping = true
-      wake?.()
+      requestStop()
       await loopDone
       if (inFlight.size > 0) {
         const drained = Promise.allSettled([...inFlight]).then(() => true)
