@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type Server as TcpServer, type Address
 import { createServer as createTlsServer } from 'node:tls'
 import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
+import type { EventEmitter } from 'node:events'
 import { Aedes } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { ShennongError } from '@shennong/core/errors.ts'
@@ -104,6 +105,8 @@ export function createBroker (config: BrokerConfig, deps: BrokerDeps): Broker {
     logger.debug('client error', { clientId: client.id, err })
   })
   aedes.on('connectionError', (client, err) => logger.debug('connection error', { err }))
+  // Aedes reports its own failures (e.g. persistence while clearing wills) as 'error': log, never crash.
+  ;(aedes as EventEmitter).on('error', (err: Error) => logger.error('broker error', { err }))
 
   // Every accepted stream, so close() can end connections that never became clients.
   const streams = new Set<Parameters<Aedes['handle']>[0]>()
