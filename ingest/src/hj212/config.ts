@@ -10,8 +10,8 @@ const Duration = (value: string, description: string) => Type.String({ pattern: 
 /** One HJ 212 factor code → one catalog metric, with the unit conversion `metric = value × scale + offset`. */
 export const FactorMappingSchema = Type.Object({
   metric: Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: 'Catalog metric name for the station\'s kind (core/src/catalog.ts).' }),
-  scale: Type.Number({ default: 1, description: 'Multiplier from the unit the station sends to the catalog unit (e.g. 10 for kPa → hPa, 0.001 for ng/m³ → µg/m³).' }),
-  offset: Type.Number({ default: 0, description: 'Added after scaling.' })
+  scale: Type.Optional(Type.Number({ default: 1, description: 'Multiplier from the unit the station sends to the catalog unit (e.g. 10 for kPa → hPa, 0.001 for ng/m³ → µg/m³).' })),
+  offset: Type.Optional(Type.Number({ default: 0, description: 'Added after scaling (default 0).' }))
 }, { additionalProperties: false })
 
 export const StationSchema = Type.Object({

@@ -16,7 +16,7 @@ export interface RawStation {
   write: (data: string | Buffer) => void
   /** Frames received so far. */
   received: Hj212Packet[]
-  /** Resolves with the first received packet (from now on) matching. */
+  /** Resolves with the first received packet matching that no earlier waitFor returned. */
   waitFor: (match: (p: Hj212Packet) => boolean, timeoutMs?: number) => Promise<Hj212Packet>
   closed: Promise<void>
   close: () => void
@@ -31,6 +31,7 @@ export async function connectRawStation (port: number): Promise<RawStation> {
   await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject) })
   const received: Hj212Packet[] = []
   const waiters: Array<{ match: (p: Hj212Packet) => boolean, resolve: (p: Hj212Packet) => void }> = []
+  const taken = new Set<Hj212Packet>()
   let rx = ''
   socket.on('data', chunk => {
     rx += chunk.toString('utf8')
@@ -39,7 +40,8 @@ export async function connectRawStation (port: number): Promise<RawStation> {
       const p = parseHj212(rx.slice(0, end + 2), { unknownCn: 'accept' })
       rx = rx.slice(end + 2)
       received.push(p)
-      for (const w of [...waiters]) if (w.match(p)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(p) }
+      const w = waiters.find(x => x.match(p))
+      if (w !== undefined) { waiters.splice(waiters.indexOf(w), 1); taken.add(p); w.resolve(p) }
     }
   })
   socket.on('error', () => {})
@@ -50,6 +52,8 @@ export async function connectRawStation (port: number): Promise<RawStation> {
     closed,
     write: data => { socket.write(data) },
     waitFor: (match, timeoutMs = 5000) => new Promise((resolve, reject) => {
+      const already = received.find(p => !taken.has(p) && match(p))
+      if (already !== undefined) { taken.add(already); resolve(already); return }
       const timer = setTimeout(() => reject(new Error(`no matching packet within ${timeoutMs} ms; got ${received.map(p => p.cn).join(',')}`)), timeoutMs)
       waiters.push({ match, resolve: p => { clearTimeout(timer); resolve(p) } })
     }),

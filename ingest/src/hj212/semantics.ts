@@ -103,7 +103,7 @@ export function packetToRecord (packet: Hj212Packet, station: Station): Semantic
         reading = { device, kind: station.kind, ts, seq: Math.floor(ts / 1000), metrics: {}, source: 'hj212' }
         byDevice.set(device, reading)
       }
-      reading.metrics[mapping.metric] = convert(n, mapping.scale, mapping.offset)
+      reading.metrics[mapping.metric] = convert(n, mapping.scale ?? 1, mapping.offset ?? 0)
       if (flag !== 'ok') (reading.flags ??= {})[mapping.metric] = flag
     }
   }

@@ -54,7 +54,7 @@ export function buildStationRegistry (stations: readonly StationConfig[]): Stati
     for (const [code, mapping] of Object.entries(s.factors)) factors.set(code, { metric: mapping.metric, scale: mapping.scale ?? 1, offset: mapping.offset ?? 0 })
     for (const [code, mapping] of factors) {
       if (metricSpec(s.kind, mapping.metric) === undefined) problems.push(`${at}: factor ${code} maps to "${mapping.metric}", which is not a ${s.kind} metric in the catalog`)
-      if (!Number.isFinite(mapping.scale) || mapping.scale === 0) problems.push(`${at}: factor ${code} has scale ${mapping.scale}`)
+      if (mapping.scale !== undefined && (!Number.isFinite(mapping.scale) || mapping.scale === 0)) problems.push(`${at}: factor ${code} has scale ${mapping.scale}`)
     }
     byMn.set(s.mn, Object.freeze({
       mn: s.mn,
