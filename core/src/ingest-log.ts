@@ -30,8 +30,10 @@ export function decodeLogMeta (text: string): LogMeta {
 export interface IngestLogConfig {
   /** Data directory; the log is `ingest-log.db` in it. */
   dataDir: string
-  /** Consumers that must each release an entry: `ingest` (storage), `rules` (early warnings). */
+  /** Consumers this process reads for: `ingest` (storage), `rules` (early warnings). */
   consumers: string[]
+  /** Set by the process that owns the consumer set (ingest): retires consumers it does not list. */
+  retireOthers?: boolean
   limits?: Partial<QueueLimits>
   sync?: 'full' | 'normal'
   groupCommitMs?: number
@@ -45,6 +47,7 @@ export function openIngestLog (config: IngestLogConfig): DurableQueue {
   return createSqliteQueue({
     path: ingestLogPath(config.dataDir),
     consumers: config.consumers,
+    retireOthers: config.retireOthers,
     limits: config.limits,
     sync: config.sync,
     groupCommitMs: config.groupCommitMs

@@ -10,7 +10,7 @@ runQueueContract(t, 'sqlite', ({ consumers, limits, now }) => {
   return async () => createSqliteQueue({ path, consumers, limits, now })
 })
 
-t.test('sqlite: a consumer dropped from the config stops holding entries', async t => {
+t.test('sqlite: the owner retires a consumer no longer configured; other handles never do', async t => {
   const path = join(t.testdir(), 'drop-consumer.db')
   let q = createSqliteQueue({ path, consumers: ['a', 'b'] })
   const [id] = await q.append([{ meta: '', payload: Buffer.from('x') }])
@@ -18,9 +18,22 @@ t.test('sqlite: a consumer dropped from the config stops holding entries', async
   await q.release('a', [id])
   t.equal((await q.stats()).depth, 1)
   await q.close()
-  q = createSqliteQueue({ path, consumers: ['a'] })
+  const writer = createSqliteQueue({ path, consumers: ['a'] })
+  t.equal((await writer.stats()).depth, 1, 'a writer that lists fewer consumers retires nobody')
+  await writer.close()
+  q = createSqliteQueue({ path, consumers: ['a'], retireOthers: true })
   t.equal((await q.stats()).depth, 0, 'deleted once only released consumers remain')
   await q.close()
+})
+
+t.test('sqlite: entries appended before a consumer first registers are kept for it', async t => {
+  const path = join(t.testdir(), 'late-consumer.db')
+  const writer = createSqliteQueue({ path, consumers: [] })
+  await writer.append([{ meta: 'early', payload: Buffer.from('1') }])
+  const reader = createSqliteQueue({ path, consumers: ['ingest'] })
+  t.same((await reader.read('ingest', 10)).map(e => e.meta), ['early'])
+  await writer.close()
+  await reader.close()
 })
 
 t.test('sqlite: two processes share a file, one appending and one consuming', async t => {

@@ -15,8 +15,16 @@ import {
 
 export interface SqliteQueueOptions {
   path: string
-  /** The consumers that must each release an entry before it is deleted. */
+  /**
+   * The consumers this handle reads for; each is registered if new. An entry is deleted once every
+   * registered consumer released it. Registration is shared by every process that opens the file.
+   */
   consumers: string[]
+  /**
+   * Retire registered consumers not in `consumers` (they stop holding entries). Only the process
+   * that owns the set of consumers (ingest, for the ingest log) sets this; writers never do.
+   */
+  retireOthers?: boolean
   limits?: Partial<QueueLimits>
   /** `full` fsyncs each commit (survives power loss); `normal` survives a process crash. */
   sync?: 'full' | 'normal'
@@ -87,12 +95,13 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
     oldestAt: db.prepare('SELECT appended_at FROM entries ORDER BY id LIMIT 1')
   } satisfies Record<string, StatementSync>
 
-  // Consumers: the configured set is the truth; a consumer no longer configured stops holding entries.
+  // Consumers: each handle registers its own; the owner (retireOthers) retires the ones no longer
+  // configured, so they stop holding entries.
   const consumers = new Map<string, ConsumerState>()
   transaction(() => {
     const known = db.prepare('SELECT name, watermark FROM consumers').all() as Array<{ name: string, watermark: number }>
     for (const row of known) {
-      if (!options.consumers.includes(row.name)) {
+      if (options.retireOthers === true && !options.consumers.includes(row.name)) {
         db.prepare('DELETE FROM consumers WHERE name = ?').run(row.name)
         db.prepare('DELETE FROM released WHERE consumer = ?').run(row.name)
       }
