@@ -66,7 +66,9 @@ export function createFrameSplitter (options: FrameSplitterOptions): FrameSplitt
   /** Drops a failed frame of `end` bytes up to the next `##` inside it (resync). */
   const dropFailed = (end: number): void => {
     const next = nextHeader(1)
-    consume(next > 0 && next < end ? next : end)
+    if (next > 0 && next < end) consume(next)
+    else if (end === buf.length && end > 1 && buf[end - 1] === HASH) consume(end - 1) // a trailing `#` may start the next header
+    else consume(end)
   }
 
   const tryParse = (end: number): boolean => {
