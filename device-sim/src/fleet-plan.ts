@@ -1,7 +1,7 @@
 // Which devices exist and which site gateway speaks for each. Devices of a kind are numbered
 // `<kind>-0001…` (cold_chain → cold-chain-0001) and handed out in contiguous runs: to the gateways of
 // the credentials file (those whose `kinds` include the kind; quotas from their `devices`, the rest
-// split evenly), to the sites listed for the kind, or in demo mode to generated sites of
+// split evenly over those without a quota), to the sites listed for the kind, or in demo mode to generated sites of
 // `devicesPerSite` devices each (farm-01, river-01, …), one gateway `gw-<site>` per site.
 import { KINDS, type Kind } from '../../core/src/catalog.ts'
 import { ShennongError } from '../../core/src/errors.ts'
@@ -84,7 +84,8 @@ export function planFleet (options: FleetPlanOptions): GatewayPlan[] {
         return { gateway: gatewayFor(site, `gw-${site}`, ''), quota: options.devicesPerSite }
       })
     }
-    // Quotas first, in order; whatever is left is split evenly.
+    // Quotas first, in order; what is left is split evenly over the targets without a quota (over
+    // all of them when every target has one).
     const counts = targets.map(() => 0)
     let left = n
     targets.forEach((t, i) => {
@@ -92,7 +93,9 @@ export function planFleet (options: FleetPlanOptions): GatewayPlan[] {
       counts[i] += take
       left -= take
     })
-    split(left, targets.length).forEach((extra, i) => { counts[i] += extra })
+    const open = targets.map((t, i) => i).filter(i => targets[i].quota === undefined)
+    const spread = open.length > 0 ? open : targets.map((t, i) => i)
+    split(left, spread.length).forEach((extra, k) => { counts[spread[k]] += extra })
     let next = 0
     targets.forEach((t, i) => {
       for (let k = 0; k < counts[i]; k++, next++) {

@@ -234,6 +234,7 @@ export function createFleet (config: FleetConfig, deps: FleetDeps): Fleet {
     await sender.open(gateways.map(g => g.endpoint))
     try {
       for (let tick = 0; ; tick++) {
+        if (stopping.signal.aborted) break
         if (ticks !== undefined && tick >= ticks) { stoppedBy = 'duration'; break }
         if (limitReached) { stoppedBy = 'messages'; break }
         await pace(tick, startedAt)
@@ -245,9 +246,9 @@ export function createFleet (config: FleetConfig, deps: FleetDeps): Fleet {
           for (const d of g.devices) {
             g.pending.push({ device: d.plan.id, kind: d.plan.kind, ts, metrics: d.model.step(d.state, ts, d.rng) })
             if (g.pending.length >= config.perMessage) await emit(g, tick)
-            if (limitReached) break
+            if (limitReached || stopping.signal.aborted) break
           }
-          if (limitReached) break
+          if (limitReached || stopping.signal.aborted) break
         }
       }
       for (const g of gateways) {

@@ -55,6 +55,7 @@ export const water: DeviceModel<WaterState> = {
       temperature_c: round(temperature + rng.normal(0.05), 1),
       ph: round(clamp(s.ph + 0.25 * light - 0.45 * f + rng.normal(0.02), 0, 14), 2),
       do_mg_l: round(clamp(doMgL * n(0.02), 0, 25), 2),
+      do_saturation_pct: round(clamp(100 * doMgL / oxygenSaturation(temperature), 0, 300), 1),
       conductivity_us_cm: Math.round(conductivity),
       turbidity_ntu: round(Math.max(0, (11 * s.load + 55 * f) * n(0.05)), 1),
       codmn_mg_l: round(Math.max(0, (3.6 * s.load + 11 * f) * n(0.03)), 2),

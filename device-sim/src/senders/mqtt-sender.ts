@@ -11,7 +11,7 @@ import type { GatewayEndpoint, Sender, SendResult } from './sender.ts'
 export interface MqttSenderConfig {
   url: string
   connectTimeoutMs?: number
-  /** Time allowed for the final "offline" status and a clean DISCONNECT. */
+  /** Time allowed for the final "offline" status, and again for a clean DISCONNECT. Default 1 s. */
   closeTimeoutMs?: number
 }
 
@@ -88,7 +88,7 @@ export function createMqttSender (config: MqttSenderConfig): Sender {
       }
     },
     async close (): Promise<void> {
-      const closeTimeout = config.closeTimeoutMs ?? 3000
+      const closeTimeout = config.closeTimeoutMs ?? 1000
       await Promise.all([...clients.values()].map(async ({ client, gateway }) => {
         if (client.connected) {
           const topic = buildTopic({ site: gateway.site, id: gateway.id, channel: 'status' })
