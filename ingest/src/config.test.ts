@@ -36,3 +36,20 @@ t.test('every problem is reported at once', async t => {
   const paths = err?.details?.issues.map(i => i.path) ?? []
   for (const p of ['auth', 'http.port', 'pipeline.pollInterval', 'qc.stuk']) t.ok(paths.includes(p), `${p} reported`)
 })
+
+t.test('ingest/sample.yaml documents every option and equals the defaults', async t => {
+  const { resolve } = await import('node:path')
+  const file = resolve(import.meta.dirname, '..', 'sample.yaml')
+  const sample = loadIngestConfig({ file, env: {} })
+  t.same(sample, loadIngestConfig({ value: {}, env: {} }))
+  const { readFileSync } = await import('node:fs')
+  const text = readFileSync(file, 'utf8')
+  const walk = (value: unknown, path: string[]): void => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return
+    for (const [key, child] of Object.entries(value)) {
+      t.match(text, new RegExp(`^\\s*${key}:`, 'm'), `sample.yaml mentions ${[...path, key].join('.')}`)
+      if (key !== 'limits') walk(child, [...path, key])
+    }
+  }
+  walk(sample, [])
+})
