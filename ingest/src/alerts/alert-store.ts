@@ -50,8 +50,11 @@ export interface AlertStore {
    * An escalation re-opens an acknowledged alert: it is worse than what was acknowledged.
    */
   raise: (input: RaiseInput) => AlertEvent | null
-  /** Resolves the unresolved alert of (rule, subject) because its condition cleared; null when none. */
-  clear: (rule: string, subject: string, at: number, by: string, note?: string) => AlertEvent | null
+  /**
+   * Resolves the unresolved alert of (rule, subject) because its condition cleared; null when none.
+   * `cause` is the reading (or tick) that cleared it: the alert's value, seq and ts become its.
+   */
+  clear: (rule: string, subject: string, at: number, by: string, note?: string, cause?: { value: number | null, seq: number | null, ts: number }) => AlertEvent | null
   /** open → acknowledged; throws ERR_ALERT_NOT_FOUND / ERR_ALERT_STATE. */
   acknowledge: (id: number, by: string, at: number, note?: string) => AlertEvent
   /** open | acknowledged → resolved; throws ERR_ALERT_NOT_FOUND / ERR_ALERT_STATE. */
@@ -141,6 +144,7 @@ export function openAlertStore (path: string): AlertStore {
     ack: db.prepare("UPDATE alerts SET state = 'acknowledged', updated_at = ?, acknowledged_at = ?, acknowledged_by = ? WHERE id = ?"),
     resolve: db.prepare("UPDATE alerts SET state = 'resolved', updated_at = ?, resolved_at = ?, resolved_by = ? WHERE id = ?"),
     event: db.prepare('INSERT INTO alert_events (alert_id, type, at, by, note, severity, state, value, seq, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    cause: db.prepare('UPDATE alerts SET value = ?, seq = ?, ts = ? WHERE id = ?'),
     history: db.prepare('SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id'),
     after: db.prepare('SELECT * FROM alert_events WHERE id > ? ORDER BY id LIMIT ?')
   } satisfies Record<string, StatementSync>
@@ -199,11 +203,12 @@ export function openAlertStore (path: string): AlertStore {
       })
     },
 
-    clear (rule, subject, at, by, note = 'condition cleared') {
+    clear (rule, subject, at, by, note = 'condition cleared', cause) {
       return transaction(() => {
         const row = st.active.get(rule, subject) as Row | undefined
         if (row === undefined) return null
         st.resolve.run(at, at, by, row.id)
+        if (cause !== undefined) st.cause.run(cause.value, cause.seq, cause.ts, row.id)
         return record(mustGet(Number(row.id)), 'resolved', at, by, note)
       })
     },

@@ -8,6 +8,7 @@ import { Aedes } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import { openIngestLog, encodeLogMeta } from '@shennong/core/ingest-log.ts'
 import { buildTopic, topicFilter } from '@shennong/core/topics.ts'
+import type { Logger } from '@shennong/core/logger.ts'
 import type { DurableQueue } from '@shennong/core/queue/durable-queue.ts'
 import { createMetricsRegistry } from '@shennong/core/metrics.ts'
 import { openAlertStore, alertsPath, type AlertStore } from '../alerts/alert-store.ts'
@@ -106,7 +107,7 @@ export interface EngineRig {
   close: () => Promise<void>
 }
 
-export async function startEngineRig (options: { dataDir: string, brokerUrl: string, extraSinks?: AlertSink[], config?: Partial<RuleEngineConfig> }): Promise<EngineRig> {
+export async function startEngineRig (options: { dataDir: string, brokerUrl: string, extraSinks?: AlertSink[], config?: Partial<RuleEngineConfig>, logger?: Logger }): Promise<EngineRig> {
   const { dataDir } = options
   const rulesDir = join(dataDir, 'rules')
   mkdirSync(rulesDir, { recursive: true })
@@ -127,10 +128,10 @@ export async function startEngineRig (options: { dataDir: string, brokerUrl: str
     metrics,
     events,
     mqttSink,
-    engine: createRuleEngine(config, { log, alerts: store, sinks, metrics }),
+    engine: createRuleEngine(config, { log, alerts: store, sinks, metrics, logger: options.logger }),
     async restart () {
       await rig.engine.stop()
-      rig.engine = createRuleEngine(config, { log, alerts: store, sinks, metrics })
+      rig.engine = createRuleEngine(config, { log, alerts: store, sinks, metrics, logger: options.logger })
       await rig.engine.start()
       return rig.engine
     },

@@ -69,7 +69,7 @@ t.test('readings appended to the log become alerts in the store and on MQTT; a r
   t.match(second.payload, { id: first.payload.id, severity: 'red', event: 'escalated', seq: 4 })
   await rig.log.append([telemetry('pond-3', 'gw-1', [water('do-7', 5, 4.5)])])
   const third = await sub.nth(3)
-  t.match(third.payload, { id: first.payload.id, state: 'resolved', event: 'resolved', resolvedBy: 'rule:pond-do-low' })
+  t.match(third.payload, { id: first.payload.id, state: 'resolved', event: 'resolved', resolvedBy: 'rule:pond-do-low', value: 4.5, seq: 5 })
   t.same(rig.store.history(first.payload.id).map(e => e.type), ['opened', 'escalated', 'resolved'], 'history kept')
 })
 

@@ -131,7 +131,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
         at
       }))
     } else {
-      deliver(deps.alerts.clear(rule.id, subject, at, `rule:${rule.id}`, signal.message))
+      deliver(deps.alerts.clear(rule.id, subject, at, `rule:${rule.id}`, signal.message, { value: signal.value, seq: signal.seq, ts: signal.ts }))
     }
   }
 
