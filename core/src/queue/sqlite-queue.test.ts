@@ -1,6 +1,8 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { DatabaseSync } from 'node:sqlite'
 import { createSqliteQueue } from './sqlite-queue.ts'
 import { runQueueContract } from './contract.ts'
@@ -50,7 +52,10 @@ t.test('sqlite: two processes share a file, one appending and one consuming', as
 })
 
 t.test('sqlite: kill -9 at random moments never loses an acknowledged append, never resurrects a release, never corrupts', async t => {
-  const path = join(t.testdir(), 'crash.db')
+  // A unique directory: two runs of this file at once must never share the file they crash.
+  const dir = mkdtempSync(join(tmpdir(), 'shennong-crash-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'crash.db')
   const child = join(import.meta.dirname, 'crash-child.ts')
   const acked = new Set<number>()
   const releasing = new Set<number>()
