@@ -114,7 +114,13 @@ export function createStation (options: StationOptions): SimStation {
     return groups
   }
 
-  const write = async (frame: string): Promise<void> => {
+  // frames go out one after the other, even when cut into random chunks
+  let writing: Promise<void> = Promise.resolve()
+  const write = (frame: string): Promise<void> => {
+    writing = writing.then(() => writeNow(frame))
+    return writing
+  }
+  const writeNow = async (frame: string): Promise<void> => {
     const s = socket
     if (s === undefined || s.destroyed) return
     if (faults.randomChunks !== true) { s.write(frame); return }
