@@ -3,7 +3,6 @@ import Fastify from 'fastify'
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
 import { formatToken, openPrincipalStore, principalsPath } from '@shennong/core/principals.ts'
 import { createAccess } from '../auth/access.ts'
-import { createIngestMetrics } from '../ingest-metrics.ts'
 import { HttpError } from '../errors.ts'
 import { openAlertStore, alertsPath } from './alert-store.ts'
 import { createEventSink } from './sinks/event-sink.ts'
@@ -29,7 +28,7 @@ async function setup (t: Test, mode: 'required' | 'demo-anonymous' = 'required')
     const status = err instanceof HttpError ? err.statusCode : err.validation !== undefined ? 400 : err.statusCode ?? 500
     reply.code(status).send({ statusCode: status, code: err instanceof HttpError ? err.code : 'ERR_HTTP_VALIDATION', error: 'x', message: err.message })
   })
-  await app.register(alertRoutes, { access: createAccess({ principals, mode, metrics: createIngestMetrics() }), store, sinks: [events], now: () => 1_700_000_100_000 })
+  await app.register(alertRoutes, { access: createAccess({ principals, mode }), store, sinks: [events], now: () => 1_700_000_100_000 })
   t.teardown(async () => { await app.close(); store.close(); principals.close() })
   const base = { kind: 'threshold', severity: 'yellow' as const, value: 3, message: 'DO low', seq: 1, ts: 1_700_000_000_000, at: 1_700_000_000_000 }
   const north = store.raise({ ...base, rule: 'do-low', subject: 'p1', site: 'farm-north', device: 'p1' })!.alert
