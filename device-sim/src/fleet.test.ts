@@ -1,6 +1,6 @@
 import t from 'tap'
 import { decodeReadings } from '../../core/src/reading.ts'
-import { parseTopic } from '../../core/src/topics.ts'
+import { buildTopic, parseTopic } from '../../core/src/topics.ts'
 import { runSim } from './main.ts'
 import { expandRanges, type SimReport } from './report.ts'
 import { collectTelemetry, startTestBroker } from './test-broker.ts'
@@ -56,7 +56,7 @@ t.test('every acknowledged reading reached the broker, and every reading sent wa
     ['gw-farm-east:gw-farm-east:secret-of-gw-farm-east', 'gw-farm-west:gw-farm-west:secret-of-gw-farm-west', 'gw-river-a:gw-river-a:secret-of-gw-river-a'],
     'one connection per gateway: username = gateway id, password = its secret')
   const telemetry = [...topics].filter(x => parseTopic(x)?.channel === 'telemetry').sort()
-  t.same(telemetry, ['shennong/v1/farm-east/gw-farm-east/telemetry', 'shennong/v1/farm-west/gw-farm-west/telemetry', 'shennong/v1/river-a/gw-river-a/telemetry'])
+  t.same(telemetry, [['farm-east', 'gw-farm-east'], ['farm-west', 'gw-farm-west'], ['river-a', 'gw-river-a']].map(([site, id]) => buildTopic({ site, id, channel: 'telemetry' })))
   const first = JSON.parse(c.payloads[0])
   t.equal(typeof first.ts, 'number', 'a lone reading (not an array) with epoch ms')
   t.ok(first.ts >= Date.parse('2025-07-01T00:00:00+08:00') && first.ts < Date.parse('2025-07-01T02:00:00+08:00'), 'ts is simulated time')
@@ -112,4 +112,14 @@ t.test('stopping a run (Ctrl-C) settles in-flight messages and reports what was 
   t.ok(report.readings.sent > 20, `sent ${report.readings.sent}`)
   t.equal(report.readings.acknowledged, report.readings.sent)
   t.same(receivedPairs(c.payloads), ackedPairs(report))
+})
+
+t.test('a gateway whose credentials the broker refuses stops the run with ERR_SIM_CONNECT', async t => {
+  const b = await startTestBroker()
+  b.broker.authenticate = (client, username, password, done) => {
+    const err = Object.assign(new Error('bad username or password'), { returnCode: 4 as const })
+    done(err, false)
+  }
+  t.teardown(b.close)
+  await t.rejects(runSim({ mqttUrl: b.url, credentials: [{ site: 'farm-a', id: 'gw-farm-a', secret: 'wrong' }], devices: 'soil=1', duration: '1m', speed: 'max' }), { code: 'ERR_SIM_CONNECT' })
 })
