@@ -1,5 +1,5 @@
 import t from 'tap'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSqliteQueue } from '@shennong/core/queue/sqlite-queue.ts'
@@ -75,4 +75,49 @@ t.test('keeps readings spooled while the broker is down and reconnects with back
   const seqs = batches().flat().map(r => (r as { seq: number }).seq)
   t.same([...new Set(seqs)].sort((a, b) => a - b), Array.from({ length: 120 }, (_, i) => i + 1))
   t.equal(uplink.stats().readings, 120)
+})
+
+t.test('connects over TLS with a CA file and credentials, and is refused with a wrong password', async t => {
+  const { execFileSync } = await import('node:child_process')
+  const { readFileSync } = await import('node:fs')
+  const { createServer } = await import('node:tls')
+  const { Aedes } = await import('aedes')
+  const dir = mkdtempSync(join(tmpdir(), 'shennong-uplink-tls-'))
+  const ssl = (...args: string[]): void => { execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' }) }
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test-ca')
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost')
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'ext.cnf')
+  const broker = await Aedes.createBroker({
+    authenticate: (_client, username, password, done) => { done(null, username === 'gw-1' && password?.toString() === 's3cret') }
+  })
+  let received = 0
+  await new Promise<void>(resolve => broker.subscribe(topicFilter({ channel: 'telemetry' }), (packet, cb) => { received += (JSON.parse(packet.payload.toString()) as unknown[]).length; cb() }, () => resolve()))
+  const server = createServer({ key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')) }, broker.handle)
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as { port: number }).port
+  t.teardown(async () => { server.close(); await new Promise<void>(resolve => broker.close(() => resolve())) })
+  const make = async (password: string) => {
+    const spool = createSqliteQueue({ path: join(mkdtempSync(join(tmpdir(), 'shennong-uplink-')), 'spool.db'), consumers: [UPLINK_CONSUMER], sync: 'normal' })
+    await spool.append([reading(1), reading(2)])
+    const uplink = createUplink({
+      url: `mqtts://127.0.0.1:${port}`, clientId: 'gw-1', site: 's-1', id: 'gw-1', username: 'gw-1', password,
+      tls: { ca: join(dir, 'ca.pem'), rejectUnauthorized: true },
+      batch: { maxReadings: 10, maxBytes: 100_000, maxDelayMs: 20 }, inflight: 2, keepaliveS: 30, connectTimeoutMs: 2000,
+      reconnect: { minMs: 200, maxMs: 400, jitter: 0.3 }, statusIntervalMs: 60_000
+    }, { spool, logger: createLogger('uplink', 'silent'), status: async () => ({}), onCommand: () => {} })
+    return { spool, uplink }
+  }
+  const bad = await make('wrong')
+  bad.uplink.start()
+  await sleep(800)
+  t.equal(bad.uplink.stats().connected, false, 'a wrong password is refused')
+  t.match(bad.uplink.stats().lastConnectError, /Not authorized|Bad username or password/i)
+  t.equal((await bad.spool.stats()).depth, 2, 'and nothing leaves the spool')
+  await bad.uplink.stop(); await bad.spool.close()
+  const good = await make('s3cret')
+  good.uplink.start()
+  while ((await good.spool.stats()).depth > 0) await sleep(20)
+  t.equal(received, 2, 'delivered over TLS, the broker certificate checked against the CA file')
+  await good.uplink.stop(); await good.spool.close()
 })
