@@ -31,13 +31,21 @@ export interface AppDeps {
   logger?: boolean | Record<string, unknown>
 }
 
-const REASON_BY_STATUS: Record<number, string> = { 400: 'invalid', 413: 'too_large', 415: 'unsupported_media_type' }
+// shennong_ingest_http_refusals_total{reason}: by code first, then by status.
+const REFUSAL_BY_CODE: Record<string, string> = {
+  ERR_AUTH_MISSING: 'unauthenticated',
+  ERR_AUTH_INVALID: 'bad_token',
+  ERR_AUTH_FORBIDDEN: 'forbidden',
+  ERR_AUTH_SITE: 'wrong_site',
+  ERR_INGEST_LOG: 'log_unavailable'
+}
+const REFUSAL_BY_STATUS: Record<number, string> = { 400: 'invalid', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type' }
 
 export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.http.bodyLimit, ajv: undefined })
     .setValidatorCompiler(TypeBoxValidatorCompiler)
     .withTypeProvider<TypeBoxTypeProvider>()
-  const access = createAccess({ principals: deps.principals, mode: config.auth, metrics: deps.metrics })
+  const access = createAccess({ principals: deps.principals, mode: config.auth })
   const maxFutureMs = parseDuration(config.pipeline.maxFuture)
 
   // One error shape everywhere: { statusCode, code, error, message, …details }.
@@ -54,7 +62,6 @@ export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<Fa
       status = 400
       code = 'ERR_HTTP_VALIDATION'
       message = `${(err as FastifyError).validationContext ?? 'request'}: ${err.message}`
-      metrics().httpRefusals.inc({ reason: 'invalid' })
     } else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413
       code = 'ERR_INGEST_TOO_LARGE'
@@ -72,13 +79,14 @@ export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<Fa
       message = 'internal error; the server log has the details'
       request.log.error({ err }, 'request failed')
     }
-    if (!(err instanceof HttpError) && REASON_BY_STATUS[status] !== undefined && code !== 'ERR_HTTP_VALIDATION') metrics().httpRefusals.inc({ reason: REASON_BY_STATUS[status] })
+    const refusal = REFUSAL_BY_CODE[code] ?? REFUSAL_BY_STATUS[status]
+    if (refusal !== undefined) deps.metrics.httpRefusals.inc({ reason: refusal })
     reply.code(status).send({ statusCode: status, code, error: httpStatusText(status), message, ...details })
   })
   app.setNotFoundHandler((request, reply) => {
+    deps.metrics.httpRefusals.inc({ reason: 'not_found' })
     reply.code(404).send({ statusCode: 404, code: 'ERR_HTTP_NOT_FOUND', error: 'Not Found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}; see /docs` })
   })
-  function metrics (): IngestMetrics { return deps.metrics }
 
   await app.register(swagger, {
     openapi: {

@@ -1,11 +1,11 @@
 // ARCHITECTURE §9, HTTP roles: `admin` (everything), `inspector` (reads every site), `farmer`
 // (reads its own sites), `gateway` (posts readings for its site). Tokens are
 // `Authorization: Bearer <id>.<secret>`, verified against the principal store (scrypt hashes).
-// Checks run in the onRequest hook, before a body is read. Every refusal is counted.
+// Checks run in the onRequest hook, before a body is read. Refusals are counted by the app's
+// error handler (shennong_ingest_http_refusals_total).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal, PrincipalStore, Role } from '@shennong/core/principals.ts'
 import { HttpError } from '../errors.ts'
-import type { IngestMetrics } from '../ingest-metrics.ts'
 
 export type AuthMode = 'required' | 'demo-anonymous'
 
@@ -33,28 +33,23 @@ export interface Access {
   readableSites: (principal: Principal) => string[] | undefined
 }
 
-function refuse (metrics: IngestMetrics, reason: string, error: HttpError): HttpError {
-  metrics.httpRefusals.inc({ reason })
-  return error
-}
-
-export function createAccess (deps: { principals: PrincipalStore, mode: AuthMode, metrics: IngestMetrics }): Access {
-  const { principals, mode, metrics } = deps
+export function createAccess (deps: { principals: PrincipalStore, mode: AuthMode }): Access {
+  const { principals, mode } = deps
   const who = new WeakMap<FastifyRequest, Principal>()
 
   async function authenticate (request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization
     if (header === undefined || header === '') {
       if (mode === 'demo-anonymous') return ANONYMOUS
-      throw refuse(metrics, 'unauthenticated', new HttpError(401, 'ERR_AUTH_MISSING', 'this endpoint needs a token: send "Authorization: Bearer <id>.<secret>" (create one with "shennong principal add")'))
+      throw new HttpError(401, 'ERR_AUTH_MISSING', 'this endpoint needs a token: send "Authorization: Bearer <id>.<secret>" (create one with "shennong principal add")')
     }
     const m = /^Bearer\s+(\S+)$/i.exec(header)
     if (m === null) {
-      throw refuse(metrics, 'bad_token', new HttpError(401, 'ERR_AUTH_INVALID', 'the Authorization header must be "Bearer <id>.<secret>"'))
+      throw new HttpError(401, 'ERR_AUTH_INVALID', 'the Authorization header must be "Bearer <id>.<secret>"')
     }
     const principal = await principals.verifyToken(m[1])
     if (principal === undefined) {
-      throw refuse(metrics, 'bad_token', new HttpError(401, 'ERR_AUTH_INVALID', 'the token is unknown or its secret is wrong'))
+      throw new HttpError(401, 'ERR_AUTH_INVALID', 'the token is unknown or its secret is wrong')
     }
     return principal
   }
@@ -64,13 +59,13 @@ export function createAccess (deps: { principals: PrincipalStore, mode: AuthMode
       return async (request) => {
         const principal = await authenticate(request)
         if (!options.roles.includes(principal.role)) {
-          throw refuse(metrics, 'forbidden', new HttpError(403, 'ERR_AUTH_FORBIDDEN', `role ${principal.role} may not ${request.method} ${request.routeOptions.url ?? request.url}; it needs one of ${options.roles.join(', ')}`))
+          throw new HttpError(403, 'ERR_AUTH_FORBIDDEN', `role ${principal.role} may not ${request.method} ${request.routeOptions.url ?? request.url}; it needs one of ${options.roles.join(', ')}`)
         }
         if (options.siteParam !== undefined) {
           const site = (request.params as Record<string, string>)[options.siteParam]
           const sites = access.readableSites(principal)
           if (sites !== undefined && !sites.includes(site)) {
-            throw refuse(metrics, 'wrong_site', new HttpError(403, 'ERR_AUTH_SITE', `principal ${principal.id} does not belong to site ${JSON.stringify(site)}`))
+            throw new HttpError(403, 'ERR_AUTH_SITE', `principal ${principal.id} does not belong to site ${JSON.stringify(site)}`)
           }
         }
         who.set(request, principal)

@@ -34,7 +34,6 @@ export const readingsRoutes: FastifyPluginAsyncTypebox<ReadingsRoutesOptions> = 
     const ids = quarantine.add(records)
     for (const r of records) metrics.quarantined.inc({ stage: r.stage, reason: reasonLabel(r.reasons) })
     metrics.httpReadings.inc({ outcome: 'rejected' }, records.length)
-    metrics.httpRefusals.inc({ reason: 'invalid' })
     return new HttpError(400, code, message, {
       details: { accepted, rejected: rejected.map((r, i) => ({ index: r.index, quarantineId: ids[i], errors: r.errors })) }
     })
@@ -49,7 +48,6 @@ export const readingsRoutes: FastifyPluginAsyncTypebox<ReadingsRoutesOptions> = 
     } else {
       if (principal.sites.length !== 1) throw new HttpError(403, 'ERR_AUTH_SITE', `principal ${principal.id} must belong to exactly one site to post readings`)
       if (request.query.site !== undefined && request.query.site !== principal.sites[0]) {
-        metrics.httpRefusals.inc({ reason: 'wrong_site' })
         throw new HttpError(403, 'ERR_AUTH_SITE', `principal ${principal.id} posts for site ${principal.sites[0]} only`)
       }
       site = principal.sites[0]
@@ -74,7 +72,6 @@ export const readingsRoutes: FastifyPluginAsyncTypebox<ReadingsRoutesOptions> = 
       try {
         ;[logId] = await log.append([{ meta: encodeLogMeta(meta), payload: Buffer.from(payload) }])
       } catch (err) {
-        metrics.httpRefusals.inc({ reason: 'log_unavailable' })
         throw new HttpError(503, 'ERR_INGEST_LOG', `the ingest log did not take the readings (${(err as Error).message}); retry later`, { cause: err })
       }
       metrics.httpReadings.inc({ outcome: 'accepted' }, good.length)
