@@ -46,24 +46,31 @@ export function runStation (options: RunStationOptions): RunningStation {
     let nextMinute = start
     let nextRealtime = start
     let minuteRecords = 0
+    const inFlight = new Set<Promise<boolean>>()
+    const send = (cn: '2011' | '2051' | '2061', ts: number): void => {
+      const p = station.record(cn, ts)
+      inFlight.add(p)
+      void p.finally(() => inFlight.delete(p))
+    }
     while (!stopped && nextMinute <= end) {
       const rt = options.realtimeEvery ?? 0
       const due = rt > 0 ? Math.min(nextMinute, nextRealtime) : nextMinute
       const wait = (due - clock()) / speed
       if (wait > 0) await sleep(wait)
       if (rt > 0 && nextRealtime <= nextMinute) {
-        void station.record('2011', nextRealtime)
+        send('2011', nextRealtime)
         nextRealtime += rt * 1000
         continue
       }
       const o = options.outage
       if (o !== undefined && minuteRecords === o.after) station.disconnect()
       if (o !== undefined && minuteRecords === o.after + o.records) await station.connect()
-      void station.record('2051', nextMinute)
-      if (nextMinute % 3_600_000 === 0 && nextMinute > start) void station.record('2061', nextMinute - 3_600_000)
+      send('2051', nextMinute)
+      if (nextMinute % 3_600_000 === 0 && nextMinute > start) send('2061', nextMinute - 3_600_000)
       minuteRecords++
       nextMinute += interval
     }
+    await Promise.all([...inFlight])
     await station.idle()
     return station.stats
   })()
