@@ -19,6 +19,9 @@ import { sitesRoutes } from './routes/sites/sites.ts'
 import { quarantineRoutes } from './routes/quarantine/quarantine.ts'
 import { healthRoutes } from './routes/health/health.ts'
 import { docsRoutes } from './routes/docs/docs.ts'
+import { alertRoutes } from './alerts/routes.ts'
+import type { AlertStore } from './alerts/alert-store.ts'
+import type { AlertSink } from './alerts/sinks/alert-sink.ts'
 
 export interface AppDeps {
   principals: PrincipalStore
@@ -27,6 +30,8 @@ export interface AppDeps {
   influxQuery: InfluxQueryClient
   metrics: IngestMetrics
   pipeline?: { running: () => boolean, inFlight: () => number }
+  /** The alerts area (GET/POST /v1/alerts…), served when the rule engine's alert store is given. */
+  alerts?: { store: AlertStore, sinks?: AlertSink[] }
   /** Fastify logger options; false (default) for silence. */
   logger?: boolean | Record<string, unknown>
 }
@@ -99,6 +104,7 @@ export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<Fa
   await app.register(readingsRoutes, { access, log: deps.log, quarantine: deps.quarantine, metrics: deps.metrics, maxFutureMs, bodyLimit: config.http.bodyLimit })
   await app.register(sitesRoutes, { access, influx: deps.influxQuery })
   await app.register(quarantineRoutes, { access, quarantine: deps.quarantine, log: deps.log, maxFutureMs })
+  if (deps.alerts !== undefined) await app.register(alertRoutes, { access, store: deps.alerts.store, sinks: deps.alerts.sinks })
   await app.register(healthRoutes, {
     log: deps.log,
     consumer: 'ingest',
