@@ -29,6 +29,12 @@ t.test('reports every problem at once', async t => {
   t.match(err.message, /typo: unknown option "typo"/)
 })
 
+t.test('reports more than eight problems', async t => {
+  const text = Array.from({ length: 12 }, (_, i) => `typo${i}: 1`).join('\n')
+  const err = t.throws(() => loadConfig({ schema: Schema, text })) as unknown as { message: string }
+  t.match(err.message, /12 problems/)
+})
+
 t.test('env overrides only through the explicit mapping', async t => {
   const c = loadConfig({ schema: Schema, text: '', envMap: { SHENNONG_INFLUX_TOKEN: 'influx.token' }, env: { SHENNONG_INFLUX_TOKEN: 's3cret', PORT: '1' } })
   t.equal(c.influx.token, 's3cret')

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import type { TSchema, Static } from 'typebox'
 import Value from 'typebox/value'
+import { Settings } from 'typebox/system'
 import { ShennongError } from './errors.ts'
 
 export interface ConfigIssue {
@@ -43,7 +44,16 @@ function pointerToPath (pointer: string): string {
 export function describeSchemaErrors (schema: TSchema, value: unknown): ConfigIssue[] {
   const issues = new Map<string, ConfigIssue>()
   const allowed = new Map<string, unknown[]>()
-  for (const e of Value.Errors(schema, value)) {
+  // TypeBox buffers 8 errors by default; a config file deserves every problem at once.
+  const previous = Settings.Get().maxErrors
+  Settings.Set({ maxErrors: 1000 })
+  let errors
+  try {
+    errors = [...Value.Errors(schema, value)]
+  } finally {
+    Settings.Set({ maxErrors: previous })
+  }
+  for (const e of errors) {
     const path = pointerToPath(e.instancePath)
     if (e.keyword === 'boolean') continue
     if (e.keyword === 'const') {
