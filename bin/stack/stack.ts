@@ -8,6 +8,7 @@ import { createLogger, type Logger, type LogLevel } from '../../core/src/logger.
 import { createSupervisor, type Supervisor } from './supervisor.ts'
 import { startManagedInfluxd, type ManagedInfluxd } from './influxd.ts'
 import { pickPort } from './ports.ts'
+import { openPrincipalStore, principalsPath } from '../../core/src/principals.ts'
 
 const Port = (port: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: port, description })
 
@@ -45,6 +46,19 @@ export interface RunningStack {
 }
 
 const root = resolve(import.meta.dirname, '..', '..')
+export const STACK_SERVICE = 'svc-stack'
+
+async function stackServiceSecret (dataDir: string): Promise<string> {
+  const store = openPrincipalStore(principalsPath(dataDir))
+  try {
+    if (store.get(STACK_SERVICE) === undefined) {
+      return (await store.add({ id: STACK_SERVICE, kind: 'service', role: 'service', description: 'the stack\'s own processes (alerts, flows)' })).secret
+    }
+    return await store.rotate(STACK_SERVICE)
+  } finally {
+    store.close()
+  }
+}
 
 async function waitForHttp (url: string, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -105,11 +119,15 @@ export async function runStack (config: StackConfig, options: { quiet?: boolean 
     ws: { port: ports.mqttWs },
     http: { host, port: ports.brokerHttp }
   }, config.broker ?? {})
-  const ingestConfig = deepMerge(deepMerge({ logLevel: config.logLevel }, ingestOverrides), {
+  const ingestConfig = deepMerge(deepMerge({ logLevel: config.logLevel, rules: { dir: join(dataDir, 'rules') } }, ingestOverrides), {
     dataDir,
     http: { host, port: ports.http },
+    alerts: { mqtt: { url: `mqtt://${probeHost}:${ports.mqtt}`, username: STACK_SERVICE } },
     ...(config.influx.managed ? { influx: { url: influxUrl } } : {})
   })
+  // The stack's own service principal (ingest publishes alerts with it): a fresh secret at every
+  // start, handed over in the environment, never written to a file.
+  const serviceSecret = await stackServiceSecret(dataDir)
   const brokerFile = join(runDir, 'broker.yaml')
   const ingestFile = join(runDir, 'ingest.yaml')
   writeFileSync(brokerFile, `# Written by "shennong start" from the stack config; edit that instead.\n${stringify(brokerConfig)}`)
@@ -117,7 +135,7 @@ export async function runStack (config: StackConfig, options: { quiet?: boolean 
 
   const cli = join(root, 'bin', 'shennong.ts')
   supervisor.start({ name: 'broker', command: process.execPath, args: [cli, 'broker', '-c', brokerFile], onLine: echo('broker') })
-  supervisor.start({ name: 'ingest', command: process.execPath, args: [cli, 'ingest', '-c', ingestFile], onLine: echo('ingest') })
+  supervisor.start({ name: 'ingest', command: process.execPath, args: [cli, 'ingest', '-c', ingestFile], env: { SHENNONG_ALERTS_MQTT_PASSWORD: serviceSecret }, onLine: echo('ingest') })
   const stop = async (): Promise<void> => {
     await supervisor.stop()
     await influx?.stop()

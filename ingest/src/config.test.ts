@@ -7,7 +7,7 @@ t.test('an empty config is complete with the documented defaults', async t => {
     dataDir: '.data',
     http: { host: '127.0.0.1', port: 8080, bodyLimit: 1_048_576 },
     influx: { url: 'http://127.0.0.1:8086', api: 'v1', database: 'shennong' },
-    ingestLog: { consumers: ['ingest'], sync: 'full', groupCommit: '2ms', onFull: 'backpressure' },
+    ingestLog: { consumers: ['ingest', 'rules'], sync: 'full', groupCommit: '2ms', onFull: 'backpressure' },
     pipeline: { batchEntries: 2000, maxInFlightBatches: 2, pollInterval: '20ms', maxFuture: '5m' },
     qc: { spike: { relative: 0.3, limits: {} }, stuck: { count: 12, tolerance: 0 }, gap: { after: '15m' }, stateSize: 100_000 },
     auth: 'required',

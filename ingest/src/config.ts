@@ -4,6 +4,7 @@
 import Type, { type Static } from 'typebox'
 import { loadConfig } from '@shennong/core/config.ts'
 import { InfluxConfigSchema } from './influx/config.ts'
+import { RulesConfigSchema } from './rules/config.ts'
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$'
 const Duration = (value: string, description: string) => Type.String({ pattern: DURATION, default: value, description })
@@ -17,8 +18,8 @@ export const HttpConfigSchema = Type.Object({
 export const IngestLogConfigSchema = Type.Object({
   consumers: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' }), {
     minItems: 1,
-    default: ['ingest'],
-    description: 'Every consumer that must release an entry; the same list as the broker\'s. "ingest" must be one.'
+    default: ['ingest', 'rules'],
+    description: 'The consumers of the ingest log, owned by ingest: "ingest" (storage, required) and "rules" (the rule engine; leave it out to run without early warnings). A consumer no longer listed is retired.'
   }),
   sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'full: fsync each commit (survives power loss); normal: survives a process crash.' }),
   groupCommit: Duration('2ms', 'How long an HTTP append may wait for others to share its commit.'),
@@ -57,6 +58,19 @@ export const QcConfigSchema = Type.Object({
   stateSize: Type.Integer({ minimum: 1, default: 100_000, description: 'Most (device, kind, metric) states kept in memory (least recently used go first).' })
 }, { additionalProperties: false, default: {} })
 
+export const AlertsConfigSchema = Type.Object({
+  mqtt: Type.Object({
+    url: Type.String({ default: '', description: 'Broker the alerts are published to (…/{device}/alert); empty: no MQTT output.' }),
+    username: Type.String({ default: 'svc-ingest', description: 'A service principal of the broker.' }),
+    password: Type.String({ default: '', description: 'Its secret; from SHENNONG_ALERTS_MQTT_PASSWORD.' }),
+    maxPending: Type.Integer({ minimum: 1, default: 10_000, description: 'Alert events kept while the broker is down; beyond it the oldest are dropped and counted.' })
+  }, { additionalProperties: false, default: {} }),
+  influx: Type.Object({
+    enabled: Type.Boolean({ default: true, description: 'Write measurement "alert" (Grafana annotations).' }),
+    maxPending: Type.Integer({ minimum: 1, default: 10_000, description: 'Alert points kept while InfluxDB is down; beyond it the oldest are dropped and counted.' })
+  }, { additionalProperties: false, default: {} })
+}, { additionalProperties: false, default: {} })
+
 export const IngestConfigSchema = Type.Object({
   dataDir: Type.String({ default: '.data', description: 'Holds ingest-log.db (shared with the broker), quarantine.db and principals.db.' }),
   http: HttpConfigSchema,
@@ -64,6 +78,8 @@ export const IngestConfigSchema = Type.Object({
   ingestLog: IngestLogConfigSchema,
   pipeline: PipelineConfigSchema,
   qc: QcConfigSchema,
+  rules: RulesConfigSchema,
+  alerts: AlertsConfigSchema,
   auth: Type.Union([Type.Literal('required'), Type.Literal('demo-anonymous')], {
     default: 'required',
     description: 'required: every /v1 request needs a bearer token. demo-anonymous: requests without a token read as an inspector (never write).'
@@ -79,7 +95,8 @@ export type PipelineConfig = Static<typeof PipelineConfigSchema>
 export const INGEST_ENV_MAP: Record<string, string> = {
   SHENNONG_INFLUX_URL: 'influx.url',
   SHENNONG_INFLUX_TOKEN: 'influx.token',
-  SHENNONG_INFLUX_PASSWORD: 'influx.password'
+  SHENNONG_INFLUX_PASSWORD: 'influx.password',
+  SHENNONG_ALERTS_MQTT_PASSWORD: 'alerts.mqtt.password'
 }
 
 export function loadIngestConfig (source: { file?: string, text?: string, value?: unknown, env?: Record<string, string | undefined> }): Readonly<IngestConfig> {

@@ -19,6 +19,7 @@ import { createInfluxQuery } from './influx/query.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { createQualityControl } from './qc/quality-control.ts'
 import { openQuarantineStore, quarantinePath, type QuarantineStore } from './quarantine/quarantine-store.ts'
+import { startAlerting, type Alerting } from './alerts/alerting.ts'
 
 export interface RunningIngest {
   app: FastifyInstance
@@ -26,6 +27,8 @@ export interface RunningIngest {
   log: DurableQueue
   quarantine: QuarantineStore
   metrics: IngestMetrics
+  /** The rule engine, alert store and sinks; undefined when "rules" is not a log consumer. */
+  alerting: Alerting | undefined
   port: number
   url: string
   /** Stops listening, stops the pipeline (in-flight batches get `drainMs` to finish), closes every store. */
@@ -66,6 +69,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
   const log = openIngestLog({
     dataDir: config.dataDir,
     consumers: [...config.ingestLog.consumers],
+    retireOthers: true,
     sync: config.ingestLog.sync,
     groupCommitMs: parseDuration(config.ingestLog.groupCommit),
     limits: {
@@ -88,6 +92,9 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     metrics,
     logger: logger.child('pipeline')
   })
+  const alerting = config.ingestLog.consumers.includes(config.rules.consumer)
+    ? startAlerting(config, { log, influxConfig: config.influx, registry: metrics.registry, logger: logger.child('rules') })
+    : undefined
   const app = await buildApp(config, {
     principals,
     log,
@@ -95,13 +102,16 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     influxQuery,
     metrics,
     pipeline,
+    alerts: alerting === undefined ? undefined : { store: alerting.store, sinks: alerting.sinks },
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'ingest.http', stream: process.stderr }
   })
   if (options.pipeline !== false) pipeline.start()
+  if (options.pipeline !== false) await alerting?.start()
   try {
     await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
     await pipeline.stop({ drainMs: 0 })
+    await alerting?.close()
     database.stop()
     await writer.close()
     await log.close()
@@ -119,12 +129,14 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     log,
     quarantine,
     metrics,
+    alerting,
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close (closeOptions = {}) {
       closing ??= (async () => {
         await app.close()
         await pipeline.stop({ drainMs: closeOptions.drainMs ?? 5000 })
+        await alerting?.close()
         database.stop()
         await writer.close()
         await log.close()
