@@ -4,9 +4,10 @@
 //  - stations: N concurrent station connections (default 500, simulated in a child process) send
 //    minute data to the HJ 212 server, which appends to a real SQLite ingest log (sync full).
 //    Time is accelerated: `--minutes` virtual minutes of 1-minute data at `--speed` virtual
-//    seconds per real second (default 10 minutes at 10×: 60 s of wall time, 11 records/station).
+//    seconds per real second (default 10 minutes at 10× — 60 s of wall time, 11 records/station —
+//    and again at 120× as a stress run). The station cases run first, in a fresh process state.
 //    Reported: records stored, wall time, server CPU (% of one core) and RSS/heap, fleet CPU.
-// Options: --stations 500 --minutes 10 --speed 10 --frames 200000 --only parse,stations
+// Options: --stations 500 --minutes 10 --speed 10,120 --frames 200000 --only parse,stations
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,7 +24,7 @@ const { values } = parseArgs({
   options: {
     stations: { type: 'string', default: '500' },
     minutes: { type: 'string', default: '10' },
-    speed: { type: 'string', default: '10' },
+    speed: { type: 'string', default: '10,120' },
     frames: { type: 'string', default: '200000' },
     only: { type: 'string', default: 'parse,stations' },
     fleet: { type: 'string' }, // internal: run the fleet against this port
@@ -64,7 +65,7 @@ function benchParse (): void {
   emit({ bench: 'hj212', case: 'parse', frames: parsed, frameBytes: bytes.length, seconds: +(ms / 1000).toFixed(2), framesPerSecond: Math.round(parsed / (ms / 1000)), codecOnlyFramesPerSecond: Math.round(n / (codecMs / 1000)) })
 }
 
-async function benchStations (): Promise<void> {
+async function benchStations (speed: number): Promise<void> {
   const n = Number(values.stations)
   const minutes = Number(values.minutes)
   const dataDir = mkdtempSync(join(tmpdir(), 'shennong-bench-hj212-'))
@@ -74,12 +75,13 @@ async function benchStations (): Promise<void> {
   const { port } = await server.listen()
   // virtual time ends a few minutes before now so that every reading is in the past
   const start = Math.floor((Date.now() - (minutes + 5) * 60_000) / 60_000) * 60_000
+  const rssBefore = process.memoryUsage().rss
   let peakRss = 0
   let peakHeap = 0
   const sampler = setInterval(() => { const m = process.memoryUsage(); peakRss = Math.max(peakRss, m.rss); peakHeap = Math.max(peakHeap, m.heapUsed) }, 250)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
-  const child = spawn(process.execPath, [process.argv[1], '--fleet', String(port), '--start', String(start), '--stations', String(n), '--minutes', String(minutes), '--speed', values.speed], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [process.argv[1], '--fleet', String(port), '--start', String(start), '--stations', String(n), '--minutes', String(minutes), '--speed', String(speed)], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', d => { out += String(d) })
   let maxConnections = 0
@@ -98,7 +100,7 @@ async function benchStations (): Promise<void> {
     stations: n,
     maxConcurrentConnections: maxConnections,
     virtualMinutes: minutes,
-    speed: Number(values.speed),
+    speed,
     recordsExpected: n * (minutes + 1),
     recordsStored: records,
     logEntries: stats.appended,
@@ -107,6 +109,7 @@ async function benchStations (): Promise<void> {
     wallSeconds: +wall.toFixed(1),
     recordsPerSecond: Math.round(records / wall),
     serverCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000) / (wall * 1000) * 100),
+    serverRssBeforeMb: Math.round(rssBefore / 1048576),
     serverPeakRssMb: Math.round(peakRss / 1048576),
     serverPeakHeapMb: Math.round(peakHeap / 1048576),
     fleetCpuPercentOfOneCore: Math.round(fleetStats.cpuMs / (wall * 1000) * 100),
@@ -120,6 +123,6 @@ async function benchStations (): Promise<void> {
 if (values.fleet !== undefined) await fleet(Number(values.fleet))
 else {
   const only = new Set(values.only.split(','))
+  if (only.has('stations')) for (const speed of values.speed.split(',').map(Number)) await benchStations(speed)
   if (only.has('parse')) benchParse()
-  if (only.has('stations')) await benchStations()
 }
