@@ -1,7 +1,7 @@
 // `shennong demo`: the whole stack on a simulated fleet of a few dozen devices, with demo
 // credentials printed and written to <dataDir>/demo-credentials.json. Ctrl-C stops everything.
 import { parseArgs } from 'node:util'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../../core/src/config.ts'
 import { openPrincipalStore, principalsPath, formatToken, type PrincipalInput } from '../../core/src/principals.ts'
@@ -68,6 +68,12 @@ export async function main (argv: string[]): Promise<number> {
   const credentials = await createDemoCredentials(dataDir)
   const credentialsFile = join(dataDir, 'demo-credentials.json')
   writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 })
+
+  // The demo's early-warning rules, copied once so that edits to them survive restarts.
+  const rulesDir = join(dataDir, 'rules')
+  mkdirSync(rulesDir, { recursive: true })
+  const rulesFile = join(rulesDir, 'demo.yaml')
+  if (!existsSync(rulesFile)) copyFileSync(join(import.meta.dirname, '..', '..', 'ingest', 'examples', 'rules', 'demo.yaml'), rulesFile)
 
   const stack = await runStack(config)
   if (values['no-sim'] !== true) {
