@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { DatabaseSync } from 'node:sqlite'
 import { createSqliteQueue } from './sqlite-queue.ts'
@@ -62,13 +62,13 @@ t.test('sqlite: kill -9 at random moments never loses an acknowledged append, ne
   const released = new Set<number>()
   const rounds = Number(process.env.SHENNONG_CRASH_ROUNDS ?? 25)
   for (let round = 0; round < rounds; round++) {
-    const proc = spawn(process.execPath, [child, path], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    proc.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    const journal = join(dir, `journal-${round}.txt`)
+    writeFileSync(journal, '') // the kill may come before the child has started
+    const proc = spawn(process.execPath, [child, path, journal], { stdio: ['ignore', 'ignore', 'inherit'] })
     await new Promise(r => setTimeout(r, 150 + Math.random() * 350))
     proc.kill('SIGKILL')
     await new Promise(r => proc.once('exit', r))
-    const lines = out.split('\n')
+    const lines = readFileSync(journal, 'utf8').split('\n')
     lines.pop() // a line cut by the kill says nothing
     for (const line of lines) {
       const [tag, ...ids] = line.split(' ')

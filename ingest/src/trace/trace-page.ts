@@ -107,7 +107,7 @@ export function renderTracePage (view: BatchView, options: { lang: Lang, qrSvg: 
   const counts = v.chains.map(c => `${esc(c.batch)}: ${c.events} (${c.signed} ${t('signed')})`).join(' · ')
 
   return `<!doctype html>
-<html lang="${i === 0 ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${i === 0 ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${esc(i === 0 && view.productZh !== null ? view.productZh : view.product)} ${esc(view.code)} · ${t('title')}</title>
 <style>
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1d2a1f;background:#f4f7f2}
