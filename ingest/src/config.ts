@@ -5,6 +5,7 @@ import Type, { type Static } from 'typebox'
 import { loadConfig } from '@shennong/core/config.ts'
 import { InfluxConfigSchema } from './influx/config.ts'
 import { RulesConfigSchema } from './rules/config.ts'
+import { Hj212ConfigSchema } from './hj212/config.ts'
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$'
 const Duration = (value: string, description: string) => Type.String({ pattern: DURATION, default: value, description })
@@ -80,6 +81,7 @@ export const IngestConfigSchema = Type.Object({
   qc: QcConfigSchema,
   rules: RulesConfigSchema,
   alerts: AlertsConfigSchema,
+  hj212: Hj212ConfigSchema,
   auth: Type.Union([Type.Literal('required'), Type.Literal('demo-anonymous')], {
     default: 'required',
     description: 'required: every /v1 request needs a bearer token. demo-anonymous: requests without a token read as an inspector (never write).'

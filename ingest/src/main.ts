@@ -20,6 +20,7 @@ import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { createQualityControl } from './qc/quality-control.ts'
 import { openQuarantineStore, quarantinePath, type QuarantineStore } from './quarantine/quarantine-store.ts'
 import { startAlerting, type Alerting } from './alerts/alerting.ts'
+import { createHj212Server, type Hj212Server } from './hj212/server.ts'
 
 export interface RunningIngest {
   app: FastifyInstance
@@ -29,6 +30,9 @@ export interface RunningIngest {
   metrics: IngestMetrics
   /** The rule engine, alert store and sinks; undefined when "rules" is not a log consumer. */
   alerting: Alerting | undefined
+  /** The HJ 212 station server; undefined unless hj212.enabled. */
+  hj212: Hj212Server | undefined
+  hj212Port: number | undefined
   port: number
   url: string
   /** Stops listening, stops the pipeline (in-flight batches get `drainMs` to finish), closes every store. */
@@ -107,9 +111,15 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
   })
   if (options.pipeline !== false) pipeline.start()
   if (options.pipeline !== false) await alerting?.start()
+  const hj212 = config.hj212.enabled
+    ? createHj212Server(config.hj212, { log, dataDir: config.dataDir, logger: logger.child('hj212'), metrics: metrics.registry })
+    : undefined
+  let hj212Port: number | undefined
   try {
+    if (hj212 !== undefined) hj212Port = (await hj212.listen()).port
     await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
+    await hj212?.close()
     await pipeline.stop({ drainMs: 0 })
     await alerting?.close()
     database.stop()
@@ -130,10 +140,13 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     quarantine,
     metrics,
     alerting,
+    hj212,
+    hj212Port,
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close (closeOptions = {}) {
       closing ??= (async () => {
+        await hj212?.close()
         await app.close()
         await pipeline.stop({ drainMs: closeOptions.drainMs ?? 5000 })
         await alerting?.close()
@@ -167,7 +180,7 @@ export async function main (argv: string[]): Promise<number> {
   const logger = createLogger('ingest', config.logLevel as LogLevel)
   const ingest = await startIngest(config, { logger })
   // Always printed (stdout, one JSON line), whatever the log level: supervisors and scripts read the port here.
-  process.stdout.write(JSON.stringify({ msg: 'ingest listening', port: ingest.port, url: ingest.url, dataDir: config.dataDir, influx: config.influx.url }) + '\n')
+  process.stdout.write(JSON.stringify({ msg: 'ingest listening', port: ingest.port, url: ingest.url, hj212Port: ingest.hj212Port, dataDir: config.dataDir, influx: config.influx.url }) + '\n')
   const signal = await new Promise<NodeJS.Signals>(resolve => {
     const done = (s: NodeJS.Signals): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve(s) }
     process.once('SIGINT', done)

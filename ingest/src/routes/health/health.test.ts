@@ -50,7 +50,7 @@ t.test('operations endpoints', async t => {
     t.match(res.json.openapi, /^3\./)
     const paths = Object.keys(res.json.paths).sort()
     t.same(paths, [
-      '/healthz', '/metrics', '/v1/quarantine', '/v1/quarantine/{id}', '/v1/quarantine/{id}/replay',
+      '/healthz', '/metrics', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/resolve', '/v1/quarantine', '/v1/quarantine/{id}', '/v1/quarantine/{id}/replay',
       '/v1/readings', '/v1/sites/{site}/devices/{device}/readings', '/v1/sites/{site}/latest'
     ])
     t.ok(res.json.paths['/v1/readings'].post.responses['202'])
