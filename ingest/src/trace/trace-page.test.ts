@@ -57,7 +57,7 @@ t.test('the public page renders the chain and the verification result in Chromiu
   t.match(await page.locator('#environment').innerText(), /soil\.moisture_vwc_pct/)
   t.match(await page.locator('#path').innerText(), /Fresh Market Xihu/)
   t.equal(await page.locator('.qr svg').count(), 1, 'the QR code is on the page')
-  const width = await page.evaluate(() => document.documentElement.scrollWidth)
+  const width = await page.evaluate('document.documentElement.scrollWidth') as number
   t.ok(width <= 375, `no horizontal scrolling at 375 px (scrollWidth ${width})`)
   mkdirSync(ARTIFACTS, { recursive: true })
   const shot = join(ARTIFACTS, 'trace-page-375.png')

@@ -184,9 +184,10 @@ export const traceRoutes: FastifyPluginAsyncTypebox<TraceRoutesOptions> = async 
     writable(named(request), request.params.code, content.organisation, content.type)
     const c = content as EventContent
     const event = store.append(c.batch, { type: c.type, at: c.at, place: c.place, location: c.location, data: c.data, organisation: c.organisation, actor: c.actor }, { signed: { signature, keyId }, expectedPrev: c.prev })
-    if (event.seq !== c.seq) throw traceError(409, 'ERR_TRACE_CONFLICT', 'sequence moved')
     reply.code(201)
-    return { events: [event] } as never
+    if (event.type !== 'harvest' && event.type !== 'catch') return { events: [event] } as never
+    const summary = await service.sealSensorHistory(c.batch, { organisation: event.organisation, actor: 'system' }, { to: event.at })
+    return { events: [event, summary] } as never
   })
   app.post('/v1/trace/batches/:code/sensor-summary', { schema: { params: CodeParams, body: SummaryBody }, onRequest: write }, async (request, reply) => {
     const p = named(request)
