@@ -14,6 +14,7 @@ import Type, { type Static } from 'typebox'
 import { CATALOG, type Kind } from '@shennong/core/catalog.ts'
 import { loadConfig } from '@shennong/core/config.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
+import { ShennongError } from '@shennong/core/errors.ts'
 import { quoteIdentifier, type InfluxQuery } from './query.ts'
 
 const DURATION = '^\\d+(ms|s|m|h|d)$'
@@ -101,10 +102,10 @@ export function rollupContinuousQueries (config: RollupsConfig): ContinuousQuery
 function checkLevels (config: RollupsConfig): void {
   const names = new Set([config.raw.name])
   for (const level of config.levels) {
-    if (names.has(level.name)) throw new Error(`rollups: retention policy "${level.name}" is named twice`)
+    if (names.has(level.name)) throw new ShennongError('ERR_CONFIG_INVALID', `rollups: retention policy "${level.name}" is named twice`)
     names.add(level.name)
     if (parseDuration(level.resampleFor) < parseDuration(level.interval)) {
-      throw new Error(`rollups.${level.name}: resampleFor (${level.resampleFor}) must be at least the interval (${level.interval})`)
+      throw new ShennongError('ERR_CONFIG_INVALID', `rollups.${level.name}: resampleFor (${level.resampleFor}) must be at least the interval (${level.interval})`)
     }
   }
 }
