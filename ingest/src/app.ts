@@ -20,6 +20,8 @@ import { quarantineRoutes } from './routes/quarantine/quarantine.ts'
 import { healthRoutes } from './routes/health/health.ts'
 import { docsRoutes } from './routes/docs/docs.ts'
 import { alertRoutes } from './alerts/routes.ts'
+import type { TraceService } from './trace/trace-service.ts'
+import { traceRoutes } from './trace/trace-routes.ts'
 import type { AlertStore } from './alerts/alert-store.ts'
 import type { AlertSink } from './alerts/sinks/alert-sink.ts'
 
@@ -32,6 +34,8 @@ export interface AppDeps {
   pipeline?: { running: () => boolean, inFlight: () => number }
   /** The alerts area (GET/POST /v1/alerts…), served when the rule engine's alert store is given. */
   alerts?: { store: AlertStore, sinks?: AlertSink[] }
+  /** Traceability (/v1/trace…, the public /trace/{code} page and QR codes). */
+  trace?: TraceService
   /** Fastify logger options; false (default) for silence. */
   logger?: boolean | Record<string, unknown>
 }
@@ -42,7 +46,8 @@ const REFUSAL_BY_CODE: Record<string, string> = {
   ERR_AUTH_INVALID: 'bad_token',
   ERR_AUTH_FORBIDDEN: 'forbidden',
   ERR_AUTH_SITE: 'wrong_site',
-  ERR_INGEST_LOG: 'log_unavailable'
+  ERR_INGEST_LOG: 'log_unavailable',
+  ERR_TRACE_FORBIDDEN: 'forbidden'
 }
 const REFUSAL_BY_STATUS: Record<number, string> = { 400: 'invalid', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type' }
 
@@ -105,6 +110,9 @@ export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<Fa
   await app.register(sitesRoutes, { access, influx: deps.influxQuery })
   await app.register(quarantineRoutes, { access, quarantine: deps.quarantine, log: deps.log, maxFutureMs })
   if (deps.alerts !== undefined) await app.register(alertRoutes, { access, store: deps.alerts.store, sinks: deps.alerts.sinks })
+  if (deps.trace !== undefined) {
+    await app.register(traceRoutes, { access, service: deps.trace, publicUrl: config.trace.publicUrl === '' ? undefined : config.trace.publicUrl })
+  }
   await app.register(healthRoutes, {
     log: deps.log,
     consumer: 'ingest',

@@ -6,6 +6,7 @@ import { loadConfig } from '@shennong/core/config.ts'
 import { InfluxConfigSchema } from './influx/config.ts'
 import { RulesConfigSchema } from './rules/config.ts'
 import { Hj212ConfigSchema } from './hj212/config.ts'
+import { RollupsConfigSchema } from './influx/rollups.ts'
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$'
 const Duration = (value: string, description: string) => Type.String({ pattern: DURATION, default: value, description })
@@ -82,6 +83,10 @@ export const IngestConfigSchema = Type.Object({
   rules: RulesConfigSchema,
   alerts: AlertsConfigSchema,
   hj212: Hj212ConfigSchema,
+  rollups: RollupsConfigSchema,
+  trace: Type.Object({
+    publicUrl: Type.String({ default: '', description: 'Absolute base URL of the public trace page, used in QR codes (https://trace.example.cn); empty = from the request Host.' })
+  }, { additionalProperties: false, default: {} }),
   auth: Type.Union([Type.Literal('required'), Type.Literal('demo-anonymous')], {
     default: 'required',
     description: 'required: every /v1 request needs a bearer token. demo-anonymous: requests without a token read as an inspector (never write).'

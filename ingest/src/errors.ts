@@ -33,6 +33,13 @@ export const ingestErrors = {
 
   ERR_ALERT_NOT_FOUND: 'No alert has this id, or it belongs to a site the caller may not see (HTTP 404).',
   ERR_ALERT_STATE: 'The alert is not in a state that allows this change: only an open alert can be acknowledged, a resolved one cannot be resolved again (HTTP 409).',
+  ERR_TRACE_NOT_FOUND: 'No batch, organisation, place or actor has this id or code, or the caller may not see it (HTTP 404).',
+  ERR_TRACE_EXISTS: 'A batch, organisation, place, actor or key with this id or code exists already (HTTP 409).',
+  ERR_TRACE_INVALID: 'The request is not a valid traceability record: the message names the field (HTTP 400).',
+  ERR_TRACE_FORBIDDEN: 'The principal does not act for the organisation that holds the batch or place (HTTP 403).',
+  ERR_TRACE_CONFLICT: 'A signed event was prepared on a chain head that has moved on; prepare it again (HTTP 409).',
+  ERR_TRACE_SIGNATURE: 'The event signature does not verify with the named key of the organisation (HTTP 400).',
+  ERR_TRACE_SENSORS: 'The sensor history could not be read from InfluxDB; retry later (HTTP 503).',
 
   ERR_HTTP_VALIDATION: 'A request does not match the endpoint\'s schema (HTTP 400); the message names the field.',
   ERR_HTTP_NOT_FOUND: 'No such endpoint (HTTP 404); see /docs.',

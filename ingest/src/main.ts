@@ -16,11 +16,14 @@ import { loadIngestConfig, type IngestConfig } from './config.ts'
 import { createIngestMetrics, type IngestMetrics } from './ingest-metrics.ts'
 import { createInfluxWriter } from './influx/create-writer.ts'
 import { createInfluxQuery } from './influx/query.ts'
+import { ensureRollups } from './influx/rollups.ts'
 import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { createQualityControl } from './qc/quality-control.ts'
 import { openQuarantineStore, quarantinePath, type QuarantineStore } from './quarantine/quarantine-store.ts'
 import { startAlerting, type Alerting } from './alerts/alerting.ts'
 import { createHj212Server, type Hj212Server } from './hj212/server.ts'
+import { openTraceStore, tracePath } from './trace/trace-store.ts'
+import { createTraceService } from './trace/trace-service.ts'
 
 export interface RunningIngest {
   app: FastifyInstance
@@ -85,9 +88,20 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
   })
   log.onDrop((count, reason) => { logger.warn('the ingest log dropped entries', { count, reason }) })
   const quarantine = openQuarantineStore(quarantinePath(config.dataDir))
-  const writer = createInfluxWriter(config.influx, { logger: logger.child('influx') })
+  // With rollups, readings go to the raw retention policy by name: a write before the policy exists
+  // is retried (InfluxDB answers 500), so no point can land in autogen before raw is the default.
+  const writeConfig = config.influx.api === 'v1' && config.rollups.enabled === 'on' && config.influx.retentionPolicy === ''
+    ? { ...config.influx, retentionPolicy: config.rollups.raw.name }
+    : config.influx
+  const writer = createInfluxWriter(writeConfig, { logger: logger.child('influx') })
   const influxQuery = createInfluxQuery(config.influx)
-  const database = config.influx.api === 'v1' ? ensureDatabaseEventually(influxQuery.ensureDatabase, logger) : { stop: () => {} }
+  // The database, then the retention policies and continuous queries of the rollups (InfluxDB 1.x).
+  const database = config.influx.api === 'v1'
+    ? ensureDatabaseEventually(async () => {
+      await influxQuery.ensureDatabase()
+      if (config.rollups.enabled === 'on') await ensureRollups(influxQuery, { ...config.rollups, database: config.influx.database })
+    }, logger)
+    : { stop: () => {} }
   const pipeline = createPipeline(config.pipeline, {
     log,
     writer,
@@ -97,9 +111,12 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     logger: logger.child('pipeline')
   })
   const alerting = config.ingestLog.consumers.includes(config.rules.consumer)
-    ? startAlerting(config, { log, influxConfig: config.influx, registry: metrics.registry, logger: logger.child('rules') })
+    ? startAlerting(config, { log, influxConfig: writeConfig, registry: metrics.registry, logger: logger.child('rules') })
     : undefined
+  const traceStore = openTraceStore(tracePath(config.dataDir))
+  const trace = createTraceService({ store: traceStore, influx: influxQuery, alerts: alerting?.store })
   const app = await buildApp(config, {
+    trace,
     principals,
     log,
     quarantine,
@@ -120,6 +137,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
     await hj212?.close()
+    traceStore.close()
     await pipeline.stop({ drainMs: 0 })
     await alerting?.close()
     database.stop()
@@ -150,6 +168,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
         await app.close()
         await pipeline.stop({ drainMs: closeOptions.drainMs ?? 5000 })
         await alerting?.close()
+        traceStore.close()
         database.stop()
         await writer.close()
         await log.close()

@@ -33,7 +33,7 @@ export const RollupsConfigSchema = Type.Object({
   database: Type.String({ minLength: 1, default: 'shennong', description: 'Database (the influx.database).' }),
   raw: Type.Object({
     name: Type.String({ pattern: NAME, default: 'raw', description: 'The default retention policy, where readings are written.' }),
-    duration: Type.String({ pattern: DURATION, default: '30d', description: 'How long raw readings are kept; "0s" = forever.' })
+    duration: Type.String({ pattern: DURATION, default: '0s', description: 'How long raw readings are kept; "0s" = forever (the default: traceability summaries read whole production seasons, and nothing is deleted unless you choose it).' })
   }, { additionalProperties: false, default: {} }),
   levels: Type.Array(LevelSchema, {
     default: [

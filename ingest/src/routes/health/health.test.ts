@@ -51,7 +51,12 @@ t.test('operations endpoints', async t => {
     const paths = Object.keys(res.json.paths).sort()
     t.same(paths, [
       '/healthz', '/metrics', '/v1/alerts', '/v1/alerts/{id}', '/v1/alerts/{id}/acknowledge', '/v1/alerts/{id}/resolve', '/v1/quarantine', '/v1/quarantine/{id}', '/v1/quarantine/{id}/replay',
-      '/v1/readings', '/v1/sites/{site}/devices/{device}/readings', '/v1/sites/{site}/latest'
+      '/v1/readings', '/v1/sites/{site}/devices/{device}/readings', '/v1/sites/{site}/latest',
+      '/v1/trace/actors', '/v1/trace/batches', '/v1/trace/batches/{code}', '/v1/trace/batches/{code}/events',
+      '/v1/trace/batches/{code}/events/prepare', '/v1/trace/batches/{code}/events/signed',
+      '/v1/trace/batches/{code}/sensor-summary', '/v1/trace/batches/{code}/split', '/v1/trace/batches/{code}/verify',
+      '/v1/trace/export', '/v1/trace/merges', '/v1/trace/organisations', '/v1/trace/organisations/{id}/keys',
+      '/v1/trace/places', '/v1/trace/{code}'
     ])
     t.ok(res.json.paths['/v1/readings'].post.responses['202'])
     const docs = await fetch(`${f.ingest.url}/docs`)
