@@ -13,6 +13,7 @@ export const commands: Record<string, Command> = {
   ingest: { summary: 'run the ingest service alone (-c ingest.yaml)', load: async () => await import('../ingest/src/main.ts') },
   edge: { summary: 'run the field gateway agent (-c edge.yaml)', load: async () => await import('../edge/src/main.ts') },
   sim: { summary: 'run a simulated fleet of devices against a broker or the HTTP API', load: async () => await import('../device-sim/src/main.ts') },
+  'sim-hj212': { summary: 'run a simulated HJ 212 air or water station against the HJ 212 server', load: async () => await import('../device-sim/src/hj212/cli.ts') },
   principal: { summary: 'manage principals: add | list | remove | rotate', load: async () => await import('./commands/principal.ts') }
 }
 
