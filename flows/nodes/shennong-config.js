@@ -17,6 +17,7 @@ module.exports = function (RED) {
     const subscriptions = new Map() // filter → { handlers, ready, granted }
     let client = null
     let closing = false
+    let warned = false
 
     const report = () => {
       if (typeof host.report === 'function') host.report(node.id, { connected: client !== null && client.connected, subscriptions: [...subscriptions].filter(([, s]) => s.granted).map(([f]) => f) })
@@ -33,12 +34,22 @@ module.exports = function (RED) {
         reconnectPeriod: host.reconnectMs || 1000,
         connectTimeout: 10000,
         clean: true,
-        resubscribe: true
+        resubscribe: false // trySubscribe() on every connect, so each node learns when it is granted
       })
       client.setMaxListeners(0)
-      client.on('connect', () => { node.emit('shennong-state', 'connected'); report() })
+      client.on('connect', () => {
+        warned = false
+        node.emit('shennong-state', 'connected')
+        for (const [filter, sub] of subscriptions) { sub.granted = false; trySubscribe(filter, sub) }
+        report()
+      })
       client.on('close', () => { if (!closing) { node.emit('shennong-state', 'disconnected'); report() } })
-      client.on('error', err => { node.warn(`broker ${node.url}: ${err.message}`) })
+      // One warning per outage, not one per reconnect attempt.
+      client.on('error', err => {
+        if (warned) return
+        warned = true
+        node.warn(`broker ${node.url}: ${err.message}; reconnecting every ${host.reconnectMs || 1000} ms`)
+      })
       client.on('message', (topic, payload) => {
         for (const [filter, sub] of subscriptions) {
           if (!matches(filter, topic)) continue
@@ -50,18 +61,32 @@ module.exports = function (RED) {
       return client
     }
 
-    /** Subscribes (QoS 1); resolves once the broker granted it, rejects when refused. */
+    // A subscription is made on every (re)connect (clean sessions); a connection lost before the
+    // SUBACK is retried on the next connect. Only the broker's refusal (ACL) is an error.
+    function trySubscribe (filter, sub) {
+      if (client === null || !client.connected) return
+      client.subscribe(filter, { qos: 1 }, (err, granted) => {
+        if (err || !subscriptions.has(filter)) return
+        if (granted.some(g => g.qos === 128)) {
+          sub.reject(new Error(`the broker refused the subscription ${filter} (ACL: the flows principal needs role service)`))
+          return
+        }
+        sub.granted = true
+        sub.resolve()
+        report()
+      })
+    }
+
+    /** Subscribes (QoS 1); resolves once the broker granted it, rejects when it refused it. */
     node.subscribe = function (filter, handler) {
-      const c = connect()
+      connect()
       let sub = subscriptions.get(filter)
       if (sub === undefined) {
-        sub = { handlers: new Set(), ready: null, granted: false }
+        sub = { handlers: new Set(), granted: false }
+        sub.ready = new Promise((resolve, reject) => { sub.resolve = resolve; sub.reject = reject })
+        sub.ready.catch(() => {})
         subscriptions.set(filter, sub)
-        sub.ready = c.subscribeAsync(filter, { qos: 1 }).then(granted => {
-          if (granted.some(g => g.qos === 128)) throw new Error(`the broker refused the subscription ${filter} (ACL: the flows principal needs role service)`)
-          sub.granted = true
-          report()
-        })
+        trySubscribe(filter, sub)
       }
       sub.handlers.add(handler)
       return sub.ready
@@ -92,7 +117,11 @@ module.exports = function (RED) {
       subscriptions.clear()
       if (typeof host.report === 'function') host.report(node.id, null)
       if (c === null) return done()
-      c.end(false, {}, () => done())
+      let finished = false
+      const finish = () => { if (!finished) { finished = true; clearTimeout(timer); done() } }
+      const timer = setTimeout(() => { c.end(true); finish() }, 2000)
+      // Unconnected (the broker is away): stop reconnecting at once; connected: let PUBACKs finish.
+      c.end(!c.connected, {}, finish)
     })
   }
 
