@@ -43,7 +43,15 @@ module.exports = function (RED) {
         for (const [filter, sub] of subscriptions) { sub.granted = false; trySubscribe(filter, sub) }
         report()
       })
-      client.on('close', () => { if (!closing) { node.emit('shennong-state', 'disconnected'); report() } })
+      client.on('close', () => {
+        if (closing) return
+        if (!warned) {
+          warned = true
+          node.warn(`broker ${node.url}: connection lost; reconnecting every ${host.reconnectMs || 1000} ms`)
+        }
+        node.emit('shennong-state', 'disconnected')
+        report()
+      })
       // One warning per outage, not one per reconnect attempt.
       client.on('error', err => {
         if (warned) return
