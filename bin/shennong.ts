@@ -11,6 +11,7 @@ export const commands: Record<string, Command> = {
   start: { summary: 'run the stack (managed influxd, broker, ingest) from a config file', load: async () => await import('./commands/start.ts') },
   broker: { summary: 'run the MQTT broker alone (-c broker.yaml)', load: async () => await import('../broker/src/main.ts') },
   ingest: { summary: 'run the ingest service alone (-c ingest.yaml)', load: async () => await import('../ingest/src/main.ts') },
+  flows: { summary: 'run Node-RED flows: notifications and automation (-c flows.yaml)', load: async () => await import('../flows/src/main.ts') },
   edge: { summary: 'run the field gateway agent (-c edge.yaml)', load: async () => await import('../edge/src/main.ts') },
   sim: { summary: 'run a simulated fleet of devices against a broker or the HTTP API', load: async () => await import('../device-sim/src/main.ts') },
   'sim-hj212': { summary: 'run a simulated HJ 212 air or water station against the HJ 212 server', load: async () => await import('../device-sim/src/hj212/cli.ts') },

@@ -8,6 +8,12 @@ import { openPrincipalStore, principalsPath, formatToken, type PrincipalInput } 
 import type { Kind } from '../../core/src/catalog.ts'
 import { runStack, StackConfigSchema } from '../stack/stack.ts'
 import { printStack, waitForSignal } from './start.ts'
+import { createLogger } from '../../core/src/logger.ts'
+import { runSim, type SimReport } from '../../device-sim/src/main.ts'
+import { createDemoBatches } from '../../device-sim/src/trace/demo-batches.ts'
+import { buildInfluxConfig } from '../../ingest/src/influx/config.ts'
+import { createInfluxQuery } from '../../ingest/src/influx/query.ts'
+import { backfillRollups, buildRollupsConfig } from '../../ingest/src/influx/rollups.ts'
 
 const HELP = `Usage: shennong demo [--data-dir DIR] [--interval 5s] [--no-sim]
 
@@ -52,6 +58,52 @@ export async function createDemoCredentials (dataDir: string): Promise<{ users: 
   }
 }
 
+/** The live fleet's seq starts here, above anything the history used. */
+const LIVE_SEQ_START = 1_000_000
+const HISTORY_DAYS = 2
+
+/**
+ * Two days of the fleet's history, sent fast through the real broker, so that dashboards and the
+ * traceability pages have something to show; then the rollups for that history, and the demo
+ * batches (rice, a fish pond with a cold-chain truck, a fishing vessel's catch). Returns their pages.
+ */
+async function seedHistory (mqttUrl: string, apiUrl: string, influxUrl: string, gateways: Array<DemoGateway & { secret: string }>, devices: string, adminToken: string): Promise<string[]> {
+  process.stdout.write(`Sending ${HISTORY_DAYS} days of simulated history…\n`)
+  const to = Date.now()
+  const from = to - HISTORY_DAYS * 86_400_000
+  const report = await runSim({
+    mqttUrl, credentials: gateways, devices, interval: '10m', perMessage: 50, start: from, duration: `${HISTORY_DAYS}d`, speed: 'max', seed: 1,
+    dry: true, waterEpisode: from + 30 * 3_600_000, airEpisode: from + 20 * 3_600_000, logger: createLogger('sim', 'warn')
+  })
+  process.stdout.write(`  ${report.readings.acknowledged} readings acknowledged\n`)
+  // Give ingest a moment to store them, then compute the rollups the continuous queries missed.
+  const query = createInfluxQuery(buildInfluxConfig({ url: influxUrl }))
+  for (let i = 0; i < 100; i++) {
+    const r = await query.query('SELECT count("seq") FROM "soil"').catch(() => [])
+    const n = Number(r[0]?.series?.[0]?.values[0]?.[1] ?? 0)
+    if (n >= Object.values(report.devices).filter(d => d.kind === 'soil').reduce((s, d) => s + d.acknowledged, 0)) break
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  await backfillRollups(query, buildRollupsConfig(), { from, to })
+  const first = (kind: string, site: string): string => firstDevice(report, kind, site)
+  const batches = await createDemoBatches({
+    url: apiUrl,
+    token: adminToken,
+    days: HISTORY_DAYS,
+    rice: { site: 'farm-east', devices: [first('soil', 'farm-east'), first('weather', 'farm-east')] },
+    pond: { site: 'river-qiantang', devices: [first('water', 'river-qiantang')] },
+    truck: { site: 'coldchain-hz', device: first('cold_chain', 'coldchain-hz') },
+    vessel: { site: 'fleet-zhoushan', devices: [first('vessel', 'fleet-zhoushan')] }
+  })
+  return batches.pages
+}
+
+function firstDevice (report: SimReport, kind: string, site: string): string {
+  const found = Object.entries(report.devices).filter(([, d]) => d.kind === kind && d.site === site).map(([id]) => id).sort()[0]
+  if (found === undefined) throw new Error(`the simulated fleet has no ${kind} device at ${site}`)
+  return found
+}
+
 export async function main (argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -76,24 +128,30 @@ export async function main (argv: string[]): Promise<number> {
   if (!existsSync(rulesFile)) copyFileSync(join(import.meta.dirname, '..', '..', 'ingest', 'examples', 'rules', 'demo.yaml'), rulesFile)
 
   const stack = await runStack(config)
+  const admin = credentials.users.find(u => u.role === 'admin')
+  let pages: string[] = []
   if (values['no-sim'] !== true) {
     const devices = new Map<string, number>()
     for (const g of DEMO_GATEWAYS) for (const [k, n] of Object.entries(g.devices)) devices.set(k, (devices.get(k) ?? 0) + n)
+    const deviceList = [...devices].map(([k, n]) => `${k}=${n}`).join(',')
+    pages = await seedHistory(stack.mqttUrl, stack.apiUrl, stack.influxUrl, credentials.gateways, deviceList, admin?.token ?? '')
     stack.supervisor.start({
       name: 'sim',
       command: process.execPath,
       args: [join(import.meta.dirname, '..', 'shennong.ts'), 'sim',
         '--mqtt-url', stack.mqttUrl,
         '--credentials', credentialsFile,
-        '--devices', [...devices].map(([k, n]) => `${k}=${n}`).join(','),
+        '--devices', deviceList,
         '--interval', values.interval,
+        '--seq-start', String(LIVE_SEQ_START),
         '--report', join(dataDir, 'sim-report.json')],
       onLine: line => process.stderr.write(`sim    | ${line}\n`)
     })
   }
   printStack(stack)
-  const admin = credentials.users.find(u => u.role === 'admin')
-  process.stdout.write(`  credentials   ${credentialsFile}\n\n`)
+  process.stdout.write(`  credentials   ${credentialsFile}\n`)
+  for (const page of pages) process.stdout.write(`  trace page    ${page}\n`)
+  process.stdout.write('\n')
   process.stdout.write('Try:\n')
   process.stdout.write(`  curl -H 'Authorization: Bearer ${admin?.token ?? ''}' ${stack.apiUrl}/v1/sites/farm-east/latest\n`)
   process.stdout.write(`  curl -H 'Authorization: Bearer ${admin?.token ?? ''}' ${stack.apiUrl}/v1/quarantine\n`)

@@ -19,6 +19,7 @@ export function printStack (stack: RunningStack, print: (line: string) => void =
   print('Shennong is running:')
   print(`  HTTP API      ${stack.apiUrl}/v1   (OpenAPI ${stack.apiUrl}/openapi.json, docs ${stack.apiUrl}/docs)`)
   print(`  metrics       ${stack.apiUrl}/metrics and http://127.0.0.1:${stack.ports.brokerHttp}/metrics (broker)`)
+  if (stack.ports.flows !== null) print(`  Node-RED      http://127.0.0.1:${stack.ports.flows}/flows   (sign in as an admin principal)`)
   print(`  MQTT          ${stack.mqttUrl}   (WebSocket ws://127.0.0.1:${stack.ports.mqttWs}/mqtt)`)
   print(`  InfluxDB      ${stack.influxUrl}   (database shennong)`)
   print(`  data          ${stack.dataDir}`)

@@ -21,6 +21,7 @@ export const StackConfigSchema = Type.Object({
     mqttWs: Port(8083, 'MQTT over WebSocket'),
     brokerHttp: Port(9101, 'broker /metrics and /healthz'),
     http: Port(8080, 'ingest HTTP API'),
+    flows: Port(1880, 'Node-RED flows: the editor at /flows, HTTP-in nodes at /flows-api'),
     influx: Port(8086, 'managed influxd HTTP'),
     influxRpc: Port(8088, 'managed influxd backup/restore RPC')
   }, { additionalProperties: false, default: {}, description: 'A taken port is replaced by a free one (printed at start); 0 always picks a free one.' }),
@@ -29,6 +30,7 @@ export const StackConfigSchema = Type.Object({
     binary: Type.String({ default: 'influxd' })
   }, { additionalProperties: false, default: {} }),
   broker: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'broker options (docs/configuration.md#broker); dataDir and ports are set by the stack.' }),
+  flows: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'flows options (flows/sample.yaml); dataDir, http, mqtt and ingest are set by the stack. {enabled: false} runs without Node-RED.' }),
   ingest: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: 'ingest options (docs/configuration.md#ingest); dataDir, port and a managed influx URL are set by the stack.' })
 }, { additionalProperties: false })
 
@@ -36,7 +38,7 @@ export type StackConfig = Static<typeof StackConfigSchema>
 
 export interface RunningStack {
   dataDir: string
-  ports: { mqtt: number, mqttWs: number, brokerHttp: number, http: number, influx: number | null }
+  ports: { mqtt: number, mqttWs: number, brokerHttp: number, http: number, flows: number | null, influx: number | null }
   influxUrl: string
   apiUrl: string
   mqttUrl: string
@@ -96,6 +98,7 @@ export async function runStack (config: StackConfig, options: { quiet?: boolean 
     mqttWs: await pickPort(config.ports.mqttWs, host, taken),
     brokerHttp: await pickPort(config.ports.brokerHttp, host, taken),
     http: await pickPort(config.ports.http, host, taken),
+    flows: null as number | null,
     influx: null as number | null
   }
   const supervisor = createSupervisor(logger)
@@ -128,6 +131,14 @@ export async function runStack (config: StackConfig, options: { quiet?: boolean 
   // The stack's own service principal (ingest publishes alerts with it): a fresh secret at every
   // start, handed over in the environment, never written to a file.
   const serviceSecret = await stackServiceSecret(dataDir)
+  const { enabled: flowsEnabled = true, ...flowsOverrides } = (config.flows ?? {}) as Record<string, unknown> & { enabled?: boolean }
+  if (flowsEnabled !== false) ports.flows = await pickPort(config.ports.flows, host, taken)
+  const flowsConfig = deepMerge(deepMerge({ logLevel: config.logLevel }, flowsOverrides), {
+    dataDir,
+    http: { host, port: ports.flows ?? 0 },
+    mqtt: { url: `mqtt://${probeHost}:${ports.mqtt}`, principal: STACK_SERVICE },
+    ingest: { url: `http://${probeHost}:${ports.http}`, principal: STACK_SERVICE }
+  })
   const brokerFile = join(runDir, 'broker.yaml')
   const ingestFile = join(runDir, 'ingest.yaml')
   writeFileSync(brokerFile, `# Written by "shennong start" from the stack config; edit that instead.\n${stringify(brokerConfig)}`)
@@ -136,6 +147,17 @@ export async function runStack (config: StackConfig, options: { quiet?: boolean 
   const cli = join(root, 'bin', 'shennong.ts')
   supervisor.start({ name: 'broker', command: process.execPath, args: [cli, 'broker', '-c', brokerFile], onLine: echo('broker') })
   supervisor.start({ name: 'ingest', command: process.execPath, args: [cli, 'ingest', '-c', ingestFile], env: { SHENNONG_ALERTS_MQTT_PASSWORD: serviceSecret }, onLine: echo('ingest') })
+  if (ports.flows !== null) {
+    const flowsFile = join(runDir, 'flows.yaml')
+    writeFileSync(flowsFile, `# Written by "shennong start" from the stack config; edit that instead.\n${stringify(flowsConfig)}`)
+    supervisor.start({
+      name: 'flows',
+      command: process.execPath,
+      args: [cli, 'flows', '-c', flowsFile],
+      env: { SHENNONG_FLOWS_SECRET: serviceSecret, SHENNONG_FLOWS_INGEST_SECRET: serviceSecret },
+      onLine: echo('flows')
+    })
+  }
   const stop = async (): Promise<void> => {
     await supervisor.stop()
     await influx?.stop()
@@ -143,7 +165,8 @@ export async function runStack (config: StackConfig, options: { quiet?: boolean 
   try {
     await Promise.all([
       waitForHttp(`http://${probeHost}:${ports.brokerHttp}/healthz`, 60_000, 'the broker'),
-      waitForHttp(`http://${probeHost}:${ports.http}/healthz`, 60_000, 'ingest')
+      waitForHttp(`http://${probeHost}:${ports.http}/healthz`, 60_000, 'ingest'),
+      ...(ports.flows === null ? [] : [waitForHttp(`http://${probeHost}:${ports.flows}/healthz`, 90_000, 'flows (Node-RED)')])
     ])
   } catch (err) {
     await stop()

@@ -73,13 +73,15 @@ export function createSupervisor (logger: Logger, graceMs = 10_000): Supervisor 
     },
     async stop () {
       stopping = true
-      const all = [...running.values()].filter(c => c.exitCode === null && c.signalCode === null)
-      for (const child of all) child.kill('SIGTERM')
-      await Promise.all(all.map(async child => {
+      // Last started, first stopped: the simulator settles its in-flight messages while the broker
+      // and ingest still run, and ingest drains before the broker goes.
+      for (const child of [...running.values()].reverse()) {
+        if (child.exitCode !== null || child.signalCode !== null) continue
+        child.kill('SIGTERM')
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-        if (child.exitCode === null && child.signalCode === null) await once(child, 'exit')
+        await once(child, 'exit')
         clearTimeout(timer)
-      }))
+      }
     },
     children: () => running
   }

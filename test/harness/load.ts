@@ -18,6 +18,8 @@ export interface LoadOptions {
   startTs?: number
   /** Kind of the readings: `soil` (default) or `weather`, so two loads can be told apart. */
   kind?: 'soil' | 'weather'
+  /** Remember every reading's publish time in `publishedAt` (memory grows with the run). */
+  trackPublishTimes?: boolean
 }
 
 export interface Load {
@@ -27,6 +29,8 @@ export interface Load {
   ackedCount: () => number
   /** When the publish of a reading's message was called (for latency measurements). */
   publishedAt: Map<string, number>
+  /** The last reading of the message published last, and when (performance.now()). */
+  lastPublished: () => { device: string, ts: number, at: number } | undefined
   /** Stop sending new messages; resolves when every sent message was acknowledged. */
   stop: (timeoutMs?: number) => Promise<void>
   client: MqttClient
@@ -59,6 +63,7 @@ export function startLoad (options: LoadOptions): Load {
   let stopped = false
   let device = 0
   let waiters: Array<() => void> = []
+  let lastMessage: { device: string, ts: number, at: number } | undefined
 
   function nextMessage (): Reading[] {
     const d = device
@@ -78,7 +83,9 @@ export function startLoad (options: LoadOptions): Load {
     outstanding++
     const payload = JSON.stringify(readings.length === 1 ? readings[0] : readings)
     const now = performance.now()
-    for (const r of readings) publishedAt.set(`${r.device}:${r.seq}`, now)
+    const tail = readings[readings.length - 1]
+    lastMessage = { device: tail.device, ts: tail.ts, at: now }
+    if (options.trackPublishTimes === true) for (const r of readings) publishedAt.set(`${r.device}:${r.seq}`, now)
     client.publish(topic, payload, { qos: 1 }, err => {
       if (err !== undefined && err !== null) {
         // Not acknowledged: it may or may not have been stored, so it is sent again.
@@ -119,6 +126,7 @@ export function startLoad (options: LoadOptions): Load {
   return {
     acked,
     publishedAt,
+    lastPublished: () => lastMessage,
     sent: () => sent,
     ackedCount: () => ackedCount,
     client,

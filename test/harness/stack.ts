@@ -17,6 +17,8 @@ export interface TestStackOptions {
   broker?: Record<string, unknown>
   ingest?: Record<string, unknown>
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
+  /** Run the Node-RED flows process too (default false: it takes seconds to start). */
+  flows?: boolean
   /** Echo the children's log lines (default: only when SHENNONG_TEST_VERBOSE=1). */
   verbose?: boolean
 }
@@ -32,7 +34,8 @@ export async function startTestStack (options: TestStackOptions): Promise<TestSt
     value: {
       dataDir,
       logLevel: options.logLevel ?? 'warn',
-      ports: { mqtt: 0, mqttWs: 0, brokerHttp: 0, http: 0 },
+      ports: { mqtt: 0, mqttWs: 0, brokerHttp: 0, http: 0, flows: 0 },
+      flows: { enabled: options.flows === true },
       influx: { managed: false },
       broker: options.broker ?? {},
       ingest: { ...(options.ingest ?? {}), influx: { url: options.influxUrl, ...((options.ingest?.influx ?? {}) as object) } }

@@ -52,7 +52,8 @@ function noteOf (body: unknown): string | undefined {
 export const alertRoutes: FastifyPluginAsyncTypebox<AlertRoutesOptions> = async (app, options) => {
   const { access, store } = options
   const now = options.now ?? Date.now
-  const read = access.guard({ roles: READ_ROLES })
+  // Service principals (Node-RED's digest, integrations) read alerts too; they never change them.
+  const read = access.guard({ roles: [...READ_ROLES, 'service'] })
 
   /** The alert, if the principal may see it; otherwise 404 (do not reveal other sites' alerts). */
   function visible (principal: Principal, id: number): Alert {

@@ -168,7 +168,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
       }
       let entries: QueueEntry[]
       try {
-        entries = await log.read(consumer, config.batchEntries)
+        entries = await log.read(consumer, config.batchEntries, config.batchBytes)
       } catch (err) {
         if (stopping) break
         logger.error('reading the ingest log failed; retrying', { err })
