@@ -73,7 +73,7 @@ async function seedHistory (mqttUrl: string, apiUrl: string, influxUrl: string, 
   const from = to - HISTORY_DAYS * 86_400_000
   const report = await runSim({
     mqttUrl, credentials: gateways, devices, interval: '10m', perMessage: 50, start: from, duration: `${HISTORY_DAYS}d`, speed: 'max', seed: 1,
-    dry: true, waterEpisode: from + 30 * 3_600_000, airEpisode: from + 20 * 3_600_000, logger: createLogger('sim', 'warn')
+    dry: true, dryRate: 8, waterEpisode: from + 30 * 3_600_000, airEpisode: from + 20 * 3_600_000, logger: createLogger('sim', 'warn')
   })
   process.stdout.write(`  ${report.readings.acknowledged} readings acknowledged\n`)
   // Give ingest a moment to store them, then compute the rollups the continuous queries missed.
@@ -144,6 +144,7 @@ export async function main (argv: string[]): Promise<number> {
         '--devices', deviceList,
         '--interval', values.interval,
         '--seq-start', String(LIVE_SEQ_START),
+        '--dry',
         '--report', join(dataDir, 'sim-report.json')],
       onLine: line => process.stderr.write(`sim    | ${line}\n`)
     })
