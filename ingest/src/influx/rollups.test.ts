@@ -35,7 +35,7 @@ t.test('ensureRollups creates the policies and continuous queries, and is idempo
 
   const [rps] = await query.query('SHOW RETENTION POLICIES ON r1')
   const byName = Object.fromEntries((rps.series?.[0].values ?? []).map(v => [v[0], v]))
-  t.equal(byName.raw[1], '720h0m0s', 'raw kept 30 days')
+  t.equal(byName.raw[1], '0s', 'raw kept forever by default')
   t.equal(byName.raw[4], true, 'raw is the default policy')
   t.equal(byName.rollup_5m[1], '9600h0m0s')
   t.equal(byName.rollup_1h[1], '0s', 'rollup_1h kept forever')

@@ -141,7 +141,8 @@ t.test('on a pty bus', async t => {
     t.equal(stats['soil-1'].readings, 0)
     for (const a of [2, 3, 4, 5]) {
       const times = taken.filter(x => x.device === `soil-${a}`).map(x => x.at)
-      t.ok(times.length >= 11, `soil-${a} polled ${times.length} times in 6 s at 500 ms`)
+      // 12 polls are due in 6 s at 500 ms; one may slip on a loaded machine, a starved slave gets none.
+      t.ok(times.length >= 10, `soil-${a} polled ${times.length} times in 6 s at 500 ms`)
       const gaps = times.slice(1).map((x, i) => x - times[i])
       t.ok(Math.max(...gaps) < 500 + 3 * 200 + 150, `soil-${a}: longest gap ${Math.round(Math.max(...gaps))} ms stays within one interval plus one dead attempt`)
       t.ok(times[0] - start < 1000, 'first poll on time')
