@@ -1,12 +1,12 @@
 // ARCHITECTURE §9: principals (gateway, device, service, user) and their secrets, stored only as
 // scrypt hashes. One SQLite file (`principals.db` in the data directory) shared by the broker,
 // ingest and the `shennong principal` command.
-import { DatabaseSync } from 'node:sqlite'
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { ShennongError } from './errors.ts'
 import { isSegment } from './topics.ts'
+import { openSqlite } from './sqlite.ts'
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number, r: number, p: number, maxmem: number }) => Promise<Buffer>
 
@@ -69,9 +69,7 @@ export function formatToken (id: string, secret: string): string {
 interface Row { id: string, kind: string, role: string, sites: string, created_at: number, rotated_at: number | null, description: string, salt: Uint8Array, hash: Uint8Array }
 
 export function openPrincipalStore (path: string): PrincipalStore {
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA busy_timeout = 5000')
+  const db = openSqlite(path)
   db.exec(`CREATE TABLE IF NOT EXISTS principals (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, role TEXT NOT NULL, sites TEXT NOT NULL,
     created_at INTEGER NOT NULL, rotated_at INTEGER, description TEXT NOT NULL,

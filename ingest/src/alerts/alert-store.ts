@@ -2,11 +2,12 @@
 // One alert per (rule, subject) that is not resolved, enforced by a partial unique index; every
 // change is also an `alert_events` row, so the history of each alert is kept. Synchronous: every
 // call is one committed transaction, so the state survives a restart (no re-fire, nothing lost).
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
 import { join } from 'node:path'
 import { ShennongError } from '@shennong/core/errors.ts'
 import type { Alert, AlertEvent, AlertEventType, AlertState } from './alert.ts'
 import { severityRank, type Severity } from './severity.ts'
+import { openSqlite, withTransaction } from '@shennong/core/sqlite.ts'
 
 export interface RaiseInput {
   rule: string
@@ -129,10 +130,7 @@ function toAlert (row: Row): Alert {
 }
 
 export function openAlertStore (path: string): AlertStore {
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = NORMAL')
-  db.exec('PRAGMA busy_timeout = 5000')
+  const db = openSqlite(path)
   db.exec(SCHEMA)
 
   const st = {
@@ -149,17 +147,7 @@ export function openAlertStore (path: string): AlertStore {
     after: db.prepare('SELECT * FROM alert_events WHERE id > ? ORDER BY id LIMIT ?')
   } satisfies Record<string, StatementSync>
 
-  function transaction<T> (fn: () => T): T {
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      const result = fn()
-      db.exec('COMMIT')
-      return result
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK')
-      throw err
-    }
-  }
+  const transaction = <T>(fn: () => T): T => withTransaction(db, fn)
 
   function mustGet (id: number): Alert {
     const row = st.get.get(id) as Row | undefined

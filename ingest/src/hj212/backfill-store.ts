@@ -2,8 +2,8 @@
 // for, and the gaps being backfilled. Written only after the ingest log accepted the records, so a
 // DataTime here is in the log; a crash between the two at worst re-requests a record, which then
 // lands on the same point (same identity), never twice.
-import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
+import { openSqlite } from '@shennong/core/sqlite.ts'
 
 export type GapState = 'open' | 'filled' | 'no-data' | 'incomplete' | 'refused' | 'failed'
 
@@ -38,9 +38,7 @@ export function hj212DbPath (dataDir: string): string {
 }
 
 export function openBackfillStore (path: string): BackfillStore {
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = NORMAL')
+  const db = openSqlite(path, { synchronous: 'normal' })
   db.exec(`CREATE TABLE IF NOT EXISTS received (mn TEXT NOT NULL, cn TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (mn, cn, ts)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS gaps (id INTEGER PRIMARY KEY AUTOINCREMENT, mn TEXT NOT NULL, cn TEXT NOT NULL, begin_ts INTEGER NOT NULL,
       end_ts INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'open');

@@ -2,11 +2,12 @@
 // `quarantine.db` in the data directory (node:sqlite, WAL). Rows that come from the ingest log
 // carry the log entry id and the element index, and are unique per (log entry, index, stage): an
 // entry processed again after a crash does not quarantine the same reading twice.
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
 import { join } from 'node:path'
 import type { FieldError } from '@shennong/core/reading.ts'
 import type { Transport } from '@shennong/core/ingest-log.ts'
 import { parseTopic } from '@shennong/core/topics.ts'
+import { openSqlite, withTransaction } from '@shennong/core/sqlite.ts'
 
 export type QuarantineStage = 'decode' | 'validate' | 'storage'
 export const QUARANTINE_STAGES: readonly QuarantineStage[] = ['decode', 'validate', 'storage']
@@ -117,10 +118,8 @@ export function quarantinePath (dataDir: string): string {
 
 export function openQuarantineStore (path: string, options: { now?: () => number } = {}): QuarantineStore {
   const now = options.now ?? Date.now
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = NORMAL')
-  db.exec('PRAGMA busy_timeout = 5000')
+  // On the release path (an entry is released once its bad readings are here): fsync every commit.
+  const db = openSqlite(path)
   db.exec(SCHEMA)
   const st = {
     insert: db.prepare(`INSERT INTO quarantine (received_at, quarantined_at, topic, site, sender, transport, payload, item_index, reasons, stage, log_id, replay_of)
@@ -137,8 +136,7 @@ export function openQuarantineStore (path: string, options: { now?: () => number
       if (entries.length === 0) return []
       const ids: number[] = []
       const t = now()
-      db.exec('BEGIN IMMEDIATE')
-      try {
+      withTransaction(db, () => {
         for (const e of entries) {
           const site = parseTopic(e.topic)?.site ?? null
           const r = st.insert.run(e.receivedAt, t, e.topic, site, e.sender, e.transport, e.payload, e.itemIndex, JSON.stringify(e.reasons), e.stage, e.logId ?? null, e.replayOf ?? null)
@@ -148,11 +146,7 @@ export function openQuarantineStore (path: string, options: { now?: () => number
             ids.push(row.id)
           }
         }
-        db.exec('COMMIT')
-      } catch (err) {
-        if (db.isTransaction) db.exec('ROLLBACK')
-        throw err
-      }
+      })
       return ids
     },
     get (id) {

@@ -1,9 +1,9 @@
 // rules.db: each rule's state per subject, and the last ingest-log entry whose effects are in it.
 // Written once per batch in one transaction, before the batch's log entries are released, so a
 // restart neither re-fires nor forgets.
-import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 import type { SubjectRecord } from './rule-runner.ts'
+import { openSqlite, withTransaction } from '@shennong/core/sqlite.ts'
 
 export interface StoredState extends SubjectRecord {
   rule: string
@@ -24,10 +24,8 @@ export function ruleStatePath (dataDir: string): string {
 }
 
 export function openRuleStateStore (path: string): RuleStateStore {
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = NORMAL')
-  db.exec('PRAGMA busy_timeout = 5000')
+  // Saved before the batch's log entries are released: fsync every commit.
+  const db = openSqlite(path)
   db.exec(`CREATE TABLE IF NOT EXISTS rule_state (
       rule TEXT NOT NULL, subject TEXT NOT NULL, kind TEXT NOT NULL, site TEXT NOT NULL, device TEXT NOT NULL, state TEXT NOT NULL,
       PRIMARY KEY (rule, subject)) WITHOUT ROWID;
@@ -43,16 +41,11 @@ export function openRuleStateStore (path: string): RuleStateStore {
     },
     save (upserts, removeRules, watermark) {
       if (upserts.length === 0 && removeRules.length === 0 && watermark === null) return
-      db.exec('BEGIN IMMEDIATE')
-      try {
+      withTransaction(db, () => {
         for (const rule of removeRules) removeRule.run(rule)
         for (const s of upserts) upsert.run(s.rule, s.subject, s.kind, s.site, s.device, JSON.stringify(s.state))
         if (watermark !== null) setMeta.run('watermark', watermark)
-        db.exec('COMMIT')
-      } catch (err) {
-        if (db.isTransaction) db.exec('ROLLBACK')
-        throw err
-      }
+      })
     },
     watermark () {
       const row = getMeta.get('watermark') as { value: number } | undefined

@@ -2,10 +2,11 @@
 // places, keys, batches, lineage and the hash-chained events. Every call is one committed
 // transaction; appending reads the head and writes the event and the new head atomically, so two
 // writers never fork a chain. The store hashes; it never holds a private key.
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
 import { join } from 'node:path'
 import { hashEvent, keyIdOf, parsePublicKey, rawPublicKey, verifyChain, verifyHashSignature } from './trace-chain.ts'
 import { traceError } from './trace-errors.ts'
+import { openSqlite, withTransaction } from '@shennong/core/sqlite.ts'
 import {
   GENESIS_PREV, type Actor, type Batch, type EventContent, type EventType, type Location, type Organisation,
   type OrganisationKey, type Place, type PlaceKind, type Quantity, type TraceEvent, type VerifyResult
@@ -124,10 +125,8 @@ const toEvent = (r: EventRow): TraceEvent => ({
 
 export function openTraceStore (path: string, options: { now?: () => number } = {}): TraceStore {
   const now = options.now ?? Date.now
-  const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = NORMAL')
-  db.exec('PRAGMA busy_timeout = 5000')
+  // Custody records: every commit is fsynced.
+  const db = openSqlite(path)
   db.exec(SCHEMA)
 
   const st = {
@@ -148,18 +147,7 @@ export function openTraceStore (path: string, options: { now?: () => number } = 
     setCustodian: db.prepare('UPDATE batches SET custodian = ? WHERE code = ?')
   } satisfies Record<string, StatementSync>
 
-  function transaction<T> (fn: () => T): T {
-    if (db.isTransaction) return fn()
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      const result = fn()
-      db.exec('COMMIT')
-      return result
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK')
-      throw err
-    }
-  }
+  const transaction = <T>(fn: () => T): T => withTransaction(db, fn)
 
   const toBatch = (r: BatchRow): Batch => ({
     code: r.code,
