@@ -1,8 +1,9 @@
 // Where ingest spends CPU per reading, stage by stage, in process (no I/O): decode + validate,
-// quality control, point building, line protocol. Prints one JSON line.
+// quality control, and the line of line protocol the pipeline writes (`line`; `pointThenLine` is
+// the generic Point → formatPoint path, for comparison). Prints one JSON line.
 import { decodeEntry } from '../ingest/src/pipeline/decode-entry.ts'
 import { createQualityControl } from '../ingest/src/qc/quality-control.ts'
-import { readingToPoint } from '../ingest/src/pipeline/to-point.ts'
+import { createReadingLineFormatter, readingToPoint } from '../ingest/src/pipeline/to-point.ts'
 import { formatPoints } from '../ingest/src/influx/line-protocol.ts'
 import { loadIngestConfig } from '../ingest/src/config.ts'
 import { encodeLogMeta } from '../core/src/ingest-log.ts'
@@ -21,7 +22,8 @@ const entries = Array.from({ length: messages }, (_, m) => ({
     return { device: `dev-${seq % 200}`, kind: 'soil', ts: start + seq * 10, seq, metrics: { moisture_vwc_pct: 20 + (seq % 100) / 10, temperature_c: 15 + (seq % 50) / 10 } }
   })))
 }))
-const timings: Record<string, number> = { decode: 0, qc: 0, point: 0, line: 0 }
+const formatter = createReadingLineFormatter()
+const timings: Record<string, number> = { decode: 0, qc: 0, line: 0, pointThenLine: 0 }
 for (let round = 0; round < 3; round++) {
   for (const e of entries) {
     let t = performance.now()
@@ -31,11 +33,13 @@ for (let round = 0; round < 3; round++) {
     const checked = d.readings.map(r => ({ reading: r.reading, qc: qc.check(r.reading) }))
     timings.qc += performance.now() - t
     t = performance.now()
-    const points = checked.map(c => readingToPoint(c.reading, 's', c.qc.flags))
-    timings.point += performance.now() - t
-    t = performance.now()
-    formatPoints(points)
+    const lines: string[] = []
+    for (const c of checked) lines.push(formatter.format(c.reading, 's', c.qc.flags))
+    lines.join('\n')
     timings.line += performance.now() - t
+    t = performance.now()
+    formatPoints(checked.map(c => readingToPoint(c.reading, 's', c.qc.flags)))
+    timings.pointThenLine += performance.now() - t
   }
 }
 const readings = 3 * messages * perMessage

@@ -72,9 +72,16 @@ export function parseTimestamp (value: unknown): number | string {
 }
 
 export function validateReading (input: unknown, options: ValidateOptions = {}, path = ''): Validation {
+  return validateAt(input, options, path)
+}
+
+/** validateReading with the path as a string or, for an array element, its index (formatted only for an error). */
+function validateAt (input: unknown, options: ValidateOptions, where: string | number): Validation {
   const errors: FieldError[] = []
-  const at = (field: string): string => (path === '' ? field : `${path}.${field}`)
+  const pathOf = (): string => (typeof where === 'number' ? `[${where}]` : where)
+  const at = (field: string): string => { const path = pathOf(); return path === '' ? field : `${path}.${field}` }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    const path = pathOf()
     return { ok: false, errors: [{ field: path === '' ? '(reading)' : path, message: `a reading must be a JSON object, got ${describe(input)}` }] }
   }
   const o = input as Record<string, unknown>
@@ -122,11 +129,14 @@ export function validateReading (input: unknown, options: ValidateOptions = {}, 
   else if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics)) {
     errors.push({ field: at('metrics'), message: `metrics must be an object of metric name → number, got ${describe(o.metrics)}` })
   } else {
-    const entries = Object.entries(o.metrics as Record<string, unknown>)
-    if (entries.length === 0) errors.push({ field: at('metrics'), message: 'metrics is empty; a reading carries at least one metric' })
-    for (const [name, value] of entries) {
-      if (kind !== undefined && !Object.hasOwn(CATALOG[kind], name)) {
-        errors.push({ field: at(`metrics.${name}`), message: `unknown metric "${name}" for kind ${kind}; known: ${Object.keys(CATALOG[kind]).join(', ')}` })
+    const input = o.metrics as Record<string, unknown>
+    const names = Object.keys(input)
+    if (names.length === 0) errors.push({ field: at('metrics'), message: 'metrics is empty; a reading carries at least one metric' })
+    const known = kind === undefined ? undefined : CATALOG[kind]
+    for (const name of names) {
+      const value = input[name]
+      if (known !== undefined && !Object.hasOwn(known, name)) {
+        errors.push({ field: at(`metrics.${name}`), message: `unknown metric "${name}" for kind ${kind}; known: ${Object.keys(known).join(', ')}` })
       } else if (typeof value !== 'number' || !Number.isFinite(value)) {
         errors.push({ field: at(`metrics.${name}`), message: `metric ${name} must be a finite number, got ${describe(value)}` })
       } else metrics[name] = value
@@ -181,7 +191,9 @@ export function decodeReadings (payload: Uint8Array | string, options: ValidateO
   }
   if (Array.isArray(parsed)) {
     if (parsed.length === 0) return { ok: false, error: { field: '(payload)', message: 'payload is an empty array; send one reading or a non-empty array' } }
-    return { ok: true, items: parsed.map((raw, index) => ({ index, raw, validation: validateReading(raw, options, `[${index}]`) })) }
+    const items: Array<{ index: number, raw: unknown, validation: Validation }> = new Array(parsed.length)
+    for (let index = 0; index < parsed.length; index++) items[index] = { index, raw: parsed[index], validation: validateAt(parsed[index], options, index) }
+    return { ok: true, items }
   }
-  return { ok: true, items: [{ index: 0, raw: parsed, validation: validateReading(parsed, options) }] }
+  return { ok: true, items: [{ index: 0, raw: parsed, validation: validateAt(parsed, options, '') }] }
 }

@@ -308,8 +308,17 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
       const out: QueueEntry[] = []
       let bytes = 0
       let skipped = false
+      // With a byte bound, rows are fetched in chunks sized by the rows seen so far, so a batch of
+      // large entries does not load (and throw away) payloads far past maxBytes.
+      let seen = 0
+      let seenBytes = 0
       while (out.length < max) {
-        const rows = st.read.all(c.cursor, Math.max(1, max - out.length)) as Array<{ id: number, appended_at: number, meta: string, payload: Uint8Array, size: number }>
+        let limit = Math.max(1, max - out.length)
+        if (maxBytes !== Infinity) {
+          const average = seen === 0 ? 0 : seenBytes / seen
+          limit = Math.min(limit, average === 0 ? 16 : Math.max(4, Math.ceil((maxBytes - bytes) / average) + 1))
+        }
+        const rows = st.read.all(c.cursor, limit) as Array<{ id: number, appended_at: number, meta: string, payload: Uint8Array, size: number }>
         if (rows.length === 0) break
         for (const row of rows) {
           if (out.length > 0 && bytes + row.size > maxBytes) return out
@@ -319,6 +328,9 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
           bytes += row.size
           out.push({ id: row.id, appendedAt: row.appended_at, meta: row.meta, payload: row.payload })
         }
+        seen += rows.length
+        for (const row of rows) seenBytes += row.size
+        if (rows.length < limit) break // nothing more in the log now
       }
       if (skipped) transaction(() => advance(consumer, c))
       return out

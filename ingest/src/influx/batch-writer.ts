@@ -8,7 +8,7 @@ import { abortedError, fullJitterDelay, sleepUnlessAborted } from './backoff.ts'
 import type { InfluxConfig } from './config.ts'
 import { formatPoint } from './line-protocol.ts'
 import type { SendOutcome } from './send-outcome.ts'
-import type { InfluxWriter, Point, RejectedPoint, WriteResult } from './writer.ts'
+import type { InfluxWriter, LineWriteResult, Point, RejectedLine, WriteResult } from './writer.ts'
 
 type RetryInfo = { attempt: number, delayMs: number, error: Error }
 
@@ -22,10 +22,9 @@ export interface BatchWriterOptions {
   random?: () => number
 }
 
-interface Line {
-  index: number
-  point: Point
-  text: string
+/** Lines [start, end) as one request body. */
+function joinLines (lines: readonly string[], start: number, end: number): string {
+  return (start === 0 && end === lines.length ? lines : lines.slice(start, end)).join('\n')
 }
 
 export function createBatchWriter (options: BatchWriterOptions): InfluxWriter {
@@ -55,38 +54,42 @@ export function createBatchWriter (options: BatchWriterOptions): InfluxWriter {
     }
   }
 
-  async function write (points: Point[], signal?: AbortSignal): Promise<WriteResult> {
+  async function writeLines (lines: readonly string[], signal?: AbortSignal): Promise<LineWriteResult> {
     const sig = signal === undefined ? closing.signal : AbortSignal.any([signal, closing.signal])
     if (sig.aborted) throw abortedError(sig)
-    const rejected: RejectedPoint[] = []
+    const rejected: RejectedLine[] = []
     let written = 0
 
-    // Sends a group; a refused or too large group is halved until single points are left.
-    async function writeGroup (group: Line[]): Promise<void> {
-      const outcome = await sendWithRetry(group.map(l => l.text).join('\n'), sig)
+    // Sends lines [start, end); a refused or too large group is halved until single lines are left.
+    async function writeGroup (start: number, end: number): Promise<void> {
+      const outcome = await sendWithRetry(joinLines(lines, start, end), sig)
       if (outcome.kind === 'ok') {
-        written += group.length
+        written += end - start
         return
       }
-      if (group.length === 1) {
-        rejected.push({ index: group[0].index, point: group[0].point, reason: outcome.message })
+      if (end - start === 1) {
+        rejected.push({ index: start, reason: outcome.message })
         return
       }
-      const half = Math.ceil(group.length / 2)
-      await writeGroup(group.slice(0, half))
-      await writeGroup(group.slice(half))
+      const half = start + Math.ceil((end - start) / 2)
+      await writeGroup(start, half)
+      await writeGroup(half, end)
     }
 
-    const lines: Line[] = points.map((point, index) => ({ index, point, text: formatPoint(point) }))
     for (let start = 0; start < lines.length; start += maxBatch) {
-      await writeGroup(lines.slice(start, start + maxBatch))
+      await writeGroup(start, Math.min(lines.length, start + maxBatch))
     }
-    rejected.sort((a, b) => a.index - b.index)
     return { written, rejected }
+  }
+
+  async function write (points: Point[], signal?: AbortSignal): Promise<WriteResult> {
+    const result = await writeLines(points.map(formatPoint), signal)
+    return { written: result.written, rejected: result.rejected.map(r => ({ index: r.index, point: points[r.index], reason: r.reason })) }
   }
 
   return {
     write,
+    writeLines,
     onRetry: listener => { listeners.push(listener) },
     close: async () => {
       closing.abort(new Error('the InfluxDB writer was closed'))

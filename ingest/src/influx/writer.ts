@@ -26,6 +26,18 @@ export interface WriteResult {
   rejected: RejectedPoint[]
 }
 
+/** A line the writer could not store: its index in the batch given to `writeLines`, and why. */
+export interface RejectedLine {
+  index: number
+  /** InfluxDB's own words for the rejection. */
+  reason: string
+}
+
+export interface LineWriteResult {
+  written: number
+  rejected: RejectedLine[]
+}
+
 export interface InfluxWriter {
   /**
    * Writes the points. Resolves once every point is either stored or rejected by InfluxDB (a
@@ -34,6 +46,12 @@ export interface InfluxWriter {
    * signal aborts (then it rejects with ERR_INFLUX_ABORTED).
    */
   write: (points: Point[], signal?: AbortSignal) => Promise<WriteResult>
+  /**
+   * The same semantics for points already formatted as line protocol (one point per string, no
+   * newline): the hot path of the ingest pipeline, which formats each reading once and keeps no
+   * Point objects while the write is outstanding.
+   */
+  writeLines: (lines: readonly string[], signal?: AbortSignal) => Promise<LineWriteResult>
   /** Called before each retry, for logs and metrics. */
   onRetry: (listener: (info: { attempt: number, delayMs: number, error: Error }) => void) => void
   close: () => Promise<void>

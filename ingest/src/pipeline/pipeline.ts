@@ -9,14 +9,14 @@ import type { LogMeta } from '@shennong/core/ingest-log.ts'
 import type { Logger } from '@shennong/core/logger.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
-import type { InfluxWriter, Point } from '../influx/writer.ts'
+import type { InfluxWriter } from '../influx/writer.ts'
 import type { QuarantineInput, QuarantineStore } from '../quarantine/quarantine-store.ts'
 import type { QualityControl } from '../qc/quality-control.ts'
 import type { IngestMetrics } from '../ingest-metrics.ts'
 import { reasonLabel } from '../ingest-metrics.ts'
 import type { PipelineConfig } from '../config.ts'
 import { decodeEntry } from './decode-entry.ts'
-import { readingToPoint } from './to-point.ts'
+import { createReadingLineFormatter } from './to-point.ts'
 
 export interface PipelineDeps {
   log: DurableQueue
@@ -43,11 +43,18 @@ export interface Pipeline {
   idle: (timeoutMs?: number) => Promise<void>
 }
 
-interface Owner {
-  entry: QueueEntry
-  meta: LogMeta
-  index: number | null
-  raw: unknown
+/**
+ * A prepared batch: one line of line protocol per valid reading, and for each line where it came
+ * from (the entry's position in the batch and the element index in its payload, -1 for a single
+ * reading). Only numbers and the line strings stay alive while the write is outstanding; the rare
+ * rejected line finds its raw reading again by decoding its entry once more.
+ */
+interface Prepared {
+  lines: string[]
+  entryOf: number[]
+  itemOf: number[]
+  metas: Array<LogMeta | null>
+  records: QuarantineInput[]
 }
 
 const RETRY_MIN_MS = 200
@@ -59,6 +66,8 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
   const pollMs = parseDuration(config.pollInterval)
   const maxFutureMs = parseDuration(config.maxFuture)
   const inFlight = new Set<Promise<void>>()
+  const formatter = createReadingLineFormatter()
+  const readingsIn = metrics.readingsIn
   let abort = new AbortController()
   let loopDone: Promise<void> | null = null
   let stopping = false
@@ -85,53 +94,64 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
     })
   }
 
-  /** Decodes, checks and converts a batch; quarantines what failed. Synchronous, so QC sees readings in log order. */
-  function prepare (entries: QueueEntry[]): { points: Point[], owners: Owner[], records: QuarantineInput[] } {
-    const points: Point[] = []
-    const owners: Owner[] = []
+  /** Decodes, checks and formats a batch; collects what must be quarantined. Synchronous, so QC sees readings in log order. */
+  function prepare (entries: QueueEntry[]): Prepared {
+    const lines: string[] = []
+    const entryOf: number[] = []
+    const itemOf: number[] = []
+    const metas: Array<LogMeta | null> = []
     const records: QuarantineInput[] = []
-    for (const entry of entries) {
-      const d = decodeEntry(entry, { maxFutureMs })
-      metrics.readingsIn.inc({ transport: d.meta?.transport ?? 'unknown' }, Math.max(d.count, 1))
-      records.push(...d.quarantine)
+    for (let e = 0; e < entries.length; e++) {
+      const d = decodeEntry(entries[e], { maxFutureMs })
+      metas.push(d.meta)
+      readingsIn.inc({ transport: d.meta?.transport ?? 'unknown' }, Math.max(d.count, 1))
+      for (const record of d.quarantine) records.push(record)
       if (d.site === null || d.meta === null) continue
       for (const r of d.readings) {
         const result = qc.check(r.reading)
-        for (const checks of Object.values(result.findings)) for (const check of checks) metrics.qcFlags.inc({ check })
-        points.push(readingToPoint(r.reading, d.site, result.flags))
-        owners.push({ entry, meta: d.meta, index: r.index, raw: r.raw })
+        for (const metric in result.findings) for (const check of result.findings[metric]) metrics.qcFlags.inc({ check })
+        lines.push(formatter.format(r.reading, d.site, result.flags))
+        entryOf.push(e)
+        itemOf.push(r.index ?? -1)
       }
     }
-    return { points, owners, records }
+    return { lines, entryOf, itemOf, metas, records }
+  }
+
+  /** The quarantine record of a line InfluxDB rejected: its raw reading, decoded again from the entry. */
+  function rejectedRecord (entries: QueueEntry[], prepared: Prepared, line: number, reason: string): QuarantineInput {
+    const entry = entries[prepared.entryOf[line]]
+    const meta = prepared.metas[prepared.entryOf[line]] as LogMeta
+    const item = prepared.itemOf[line]
+    const parsed = JSON.parse(Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength).toString('utf8')) as unknown
+    return {
+      receivedAt: typeof meta.receivedAt === 'number' ? meta.receivedAt : entry.appendedAt,
+      topic: meta.topic,
+      sender: meta.sender,
+      transport: meta.transport ?? 'mqtt',
+      payload: JSON.stringify(item === -1 ? parsed : (parsed as unknown[])[item]),
+      itemIndex: item === -1 ? null : item,
+      stage: 'storage' as const,
+      reasons: [{ field: 'influxdb', message: reason }],
+      logId: entry.id,
+      replayOf: typeof meta.replayOf === 'number' ? meta.replayOf : null
+    }
   }
 
   async function processBatch (entries: QueueEntry[], signal: AbortSignal): Promise<void> {
-    const { points, owners, records } = prepare(entries)
-    storeQuarantine(records)
-    if (points.length > 0) {
+    const prepared = prepare(entries)
+    storeQuarantine(prepared.records)
+    prepared.records = []
+    const { lines } = prepared
+    if (lines.length > 0) {
       const started = performance.now()
       let attempt = 0
       for (;;) {
         if (signal.aborted) { metrics.batches.inc({ outcome: 'abandoned' }); return }
         try {
-          const result = await writer.write(points, signal)
+          const result = await writer.writeLines(lines, signal)
           metrics.readingsStored.inc({}, result.written)
-          const rejected: QuarantineInput[] = result.rejected.map(r => {
-            const { entry, meta, index, raw } = owners[r.index]
-            return {
-              receivedAt: typeof meta.receivedAt === 'number' ? meta.receivedAt : entry.appendedAt,
-              topic: meta.topic,
-              sender: meta.sender,
-              transport: meta.transport ?? 'mqtt',
-              payload: JSON.stringify(raw),
-              itemIndex: index,
-              stage: 'storage' as const,
-              reasons: [{ field: 'influxdb', message: r.reason }],
-              logId: entry.id,
-              replayOf: typeof meta.replayOf === 'number' ? meta.replayOf : null
-            }
-          })
-          storeQuarantine(rejected)
+          storeQuarantine(result.rejected.map(r => rejectedRecord(entries, prepared, r.index, r.reason)))
           break
         } catch (err) {
           if (signal.aborted || (err as { code?: string }).code === 'ERR_INFLUX_ABORTED') {
@@ -143,7 +163,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
           metrics.influxErrors.inc({ code })
           const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2)
           logger.error('batch write failed; retrying, entries stay unreleased', {
-            err: new ShennongError('ERR_PIPELINE_WRITE', `writing ${points.length} points failed: ${(err as Error).message}`, { cause: err }),
+            err: new ShennongError('ERR_PIPELINE_WRITE', `writing ${lines.length} points failed: ${(err as Error).message}`, { cause: err }),
             code,
             attempt,
             retryInMs: Math.round(delay)
@@ -224,9 +244,10 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
     async idle (timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const stats = await log.stats()
-        if (inFlight.size === 0 && (stats.consumers[consumer]?.pending ?? 0) === 0) return
-        if (Date.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms: ${inFlight.size} batches in flight, ${stats.consumers[consumer]?.pending} entries pending`)
+        // Counting what the log holds is a query; only worth it once nothing is in flight.
+        const stats = inFlight.size === 0 ? await log.stats() : undefined
+        if (stats !== undefined && inFlight.size === 0 && (stats.consumers[consumer]?.pending ?? 0) === 0) return
+        if (Date.now() > deadline) throw new Error(`pipeline not idle after ${timeoutMs} ms: ${inFlight.size} batches in flight, ${(stats ?? await log.stats()).consumers[consumer]?.pending} entries pending`)
         await new Promise(resolve => setTimeout(resolve, 20))
       }
     }

@@ -2,7 +2,7 @@
 // range (outside the catalog's physical range → bad), spike, stuck and gap (→ suspect). A device's
 // own flag is kept unless a check finds something worse; it is never downgraded to ok.
 // State per (device, kind, metric) lives in memory, bounded by an LRU.
-import { metricSpec } from '@shennong/core/catalog.ts'
+import { metricSpec, type Kind } from '@shennong/core/catalog.ts'
 import type { Flag, Reading } from '@shennong/core/reading.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import type { QcConfig } from '../config.ts'
@@ -36,10 +36,24 @@ export interface QualityControl {
   size: () => number
 }
 
+/** What the checks need to know about one (kind, metric), worked out once. */
+interface MetricRule {
+  min: number
+  max: number
+  hasRange: boolean
+  spikeLimit: number
+  exempt: boolean
+}
+
+const NO_CHECKS: QcCheck[] = []
+const NO_FINDINGS: Record<string, QcCheck[]> = Object.freeze({})
+
 export function createQualityControl (config: QcConfig): QualityControl {
   const gapMs = parseDuration(config.gap.after)
   const exempt = new Set(config.stuck.exempt)
   const state = new LruMap<string, MetricState>(config.stateSize)
+  // kind → metric → rule; kinds and metrics come from the catalog, so this stays small.
+  const rules = new Map<Kind, Map<string, MetricRule>>()
 
   function spikeLimit (kind: string, metric: string, range: number): number {
     const own = config.spike.limits[`${kind}.${metric}`] ?? config.spike.limits[metric]
@@ -47,25 +61,48 @@ export function createQualityControl (config: QcConfig): QualityControl {
     return config.spike.relative * range
   }
 
+  function ruleFor (kind: Kind, metric: string): MetricRule {
+    let byMetric = rules.get(kind)
+    if (byMetric === undefined) { byMetric = new Map(); rules.set(kind, byMetric) }
+    let rule = byMetric.get(metric)
+    if (rule === undefined) {
+      const spec = metricSpec(kind, metric)
+      rule = {
+        min: spec?.min ?? 0,
+        max: spec?.max ?? 0,
+        hasRange: spec !== undefined,
+        spikeLimit: spikeLimit(kind, metric, spec === undefined ? 0 : spec.max - spec.min),
+        exempt: exempt.has(metric) || exempt.has(`${kind}.${metric}`)
+      }
+      if (byMetric.size < 10_000) byMetric.set(metric, rule)
+    }
+    return rule
+  }
+
   return {
     check (reading) {
       const flags: Record<string, Flag> = {}
-      const findings: Record<string, QcCheck[]> = {}
-      for (const [metric, value] of Object.entries(reading.metrics)) {
-        const incoming: Flag = reading.flags?.[metric] ?? 'ok'
-        const spec = metricSpec(reading.kind, metric)
-        const key = `${reading.device}\u0000${reading.kind}\u0000${metric}`
+      let findings: Record<string, QcCheck[]> | undefined
+      const own = reading.flags
+      const metrics = reading.metrics
+      const prefix = reading.device + '\u0000' + reading.kind + '\u0000'
+      for (const metric in metrics) {
+        const value = metrics[metric]
+        const incoming: Flag = own?.[metric] ?? 'ok'
+        const rule = ruleFor(reading.kind, metric)
+        const key = prefix + metric
+        // Reading the state makes it the most recent; an in-order reading then updates it in place.
         const prev = state.get(key)
-        const checks: QcCheck[] = []
+        let checks = NO_CHECKS
         let qc: Flag = 'ok'
 
         if (prev !== undefined && reading.ts === prev.ts && value === prev.value) {
           // A redelivered copy of the last reading: same verdict, state unchanged.
           flags[metric] = prev.flag
-          if (prev.checks.length > 0) findings[metric] = prev.checks
+          if (prev.checks.length > 0) (findings ??= {})[metric] = prev.checks
           continue
         }
-        if (spec !== undefined && (value < spec.min || value > spec.max)) { checks.push('range'); qc = 'bad' }
+        if (rule.hasRange && (value < rule.min || value > rule.max)) { checks = ['range']; qc = 'bad' }
 
         // Sequence checks only look forward in time; an older reading arriving late is checked
         // for range only and leaves the state alone.
@@ -73,19 +110,21 @@ export function createQualityControl (config: QcConfig): QualityControl {
         let repeats = 1
         if (prev !== undefined && inOrder) {
           const delta = Math.abs(value - prev.value)
-          const limit = spikeLimit(reading.kind, metric, spec === undefined ? 0 : spec.max - spec.min)
-          if (limit > 0 && delta > limit) checks.push('spike')
+          if (rule.spikeLimit > 0 && delta > rule.spikeLimit) checks = checks === NO_CHECKS ? ['spike'] : [...checks, 'spike']
           if (delta <= config.stuck.tolerance) repeats = prev.repeats + 1
-          if (config.stuck.count > 0 && repeats >= config.stuck.count && !exempt.has(metric) && !exempt.has(`${reading.kind}.${metric}`)) checks.push('stuck')
-          if (gapMs > 0 && reading.ts - prev.ts > gapMs) checks.push('gap')
+          if (config.stuck.count > 0 && repeats >= config.stuck.count && !rule.exempt) checks = checks === NO_CHECKS ? ['stuck'] : [...checks, 'stuck']
+          if (gapMs > 0 && reading.ts - prev.ts > gapMs) checks = checks === NO_CHECKS ? ['gap'] : [...checks, 'gap']
           if (qc === 'ok' && checks.length > 0) qc = 'suspect'
         }
         const flag = SEVERITY[qc] > SEVERITY[incoming] ? qc : incoming
         flags[metric] = flag
-        if (checks.length > 0) findings[metric] = checks
-        if (inOrder) state.set(key, { ts: reading.ts, value, repeats, flag, checks })
+        if (checks.length > 0) (findings ??= {})[metric] = checks
+        if (inOrder) {
+          if (prev === undefined) state.set(key, { ts: reading.ts, value, repeats, flag, checks })
+          else { prev.ts = reading.ts; prev.value = value; prev.repeats = repeats; prev.flag = flag; prev.checks = checks }
+        }
       }
-      return { flags, findings }
+      return { flags, findings: findings ?? NO_FINDINGS }
     },
     size: () => state.size
   }
