@@ -7,6 +7,7 @@ import { InfluxConfigSchema } from './influx/config.ts'
 import { RulesConfigSchema } from './rules/config.ts'
 import { Hj212ConfigSchema } from './hj212/config.ts'
 import { RollupsConfigSchema } from './influx/rollups.ts'
+import { FleetStatusConfigSchema } from './fleet-status/config.ts'
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$'
 const Duration = (value: string, description: string) => Type.String({ pattern: DURATION, default: value, description })
@@ -83,6 +84,7 @@ export const IngestConfigSchema = Type.Object({
   qc: QcConfigSchema,
   rules: RulesConfigSchema,
   alerts: AlertsConfigSchema,
+  fleetStatus: FleetStatusConfigSchema,
   hj212: Hj212ConfigSchema,
   rollups: RollupsConfigSchema,
   trace: Type.Object({
@@ -104,7 +106,8 @@ export const INGEST_ENV_MAP: Record<string, string> = {
   SHENNONG_INFLUX_URL: 'influx.url',
   SHENNONG_INFLUX_TOKEN: 'influx.token',
   SHENNONG_INFLUX_PASSWORD: 'influx.password',
-  SHENNONG_ALERTS_MQTT_PASSWORD: 'alerts.mqtt.password'
+  SHENNONG_ALERTS_MQTT_PASSWORD: 'alerts.mqtt.password',
+  SHENNONG_FLEET_STATUS_MQTT_PASSWORD: 'fleetStatus.mqtt.password'
 }
 
 export function loadIngestConfig (source: { file?: string, text?: string, value?: unknown, env?: Record<string, string | undefined> }): Readonly<IngestConfig> {

@@ -21,6 +21,8 @@ import { createPipeline, type Pipeline } from './pipeline/pipeline.ts'
 import { createQualityControl } from './qc/quality-control.ts'
 import { openQuarantineStore, quarantinePath, type QuarantineStore } from './quarantine/quarantine-store.ts'
 import { startAlerting, type Alerting } from './alerts/alerting.ts'
+import { createFleetStatus, type FleetStatus } from './fleet-status/fleet-status.ts'
+import { resolveFleetStatusMqtt } from './fleet-status/config.ts'
 import { createHj212Server, type Hj212Server } from './hj212/server.ts'
 import { openTraceStore, tracePath } from './trace/trace-store.ts'
 import { createTraceService } from './trace/trace-service.ts'
@@ -33,6 +35,8 @@ export interface RunningIngest {
   metrics: IngestMetrics
   /** The rule engine, alert store and sinks; undefined when "rules" is not a log consumer. */
   alerting: Alerting | undefined
+  /** The gateway status and command subscriber; undefined when it has no broker (fleetStatus, alerts.mqtt) or the pipeline is off. */
+  fleetStatus: FleetStatus | undefined
   /** The HJ 212 station server; undefined unless hj212.enabled. */
   hj212: Hj212Server | undefined
   hj212Port: number | undefined
@@ -128,6 +132,10 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
   })
   if (options.pipeline !== false) pipeline.start()
   if (options.pipeline !== false) await alerting?.start()
+  const fleetStatusMqtt = resolveFleetStatusMqtt(config.fleetStatus, config.alerts.mqtt)
+  const fleetStatus = options.pipeline !== false && fleetStatusMqtt !== undefined
+    ? createFleetStatus({ mqtt: fleetStatusMqtt, maxPending: config.fleetStatus.maxPending, batchPoints: config.fleetStatus.batchPoints }, { influxConfig: writeConfig, registry: metrics.registry, logger: logger.child('fleet-status') })
+    : undefined
   const hj212 = config.hj212.enabled
     ? createHj212Server(config.hj212, { log, dataDir: config.dataDir, logger: logger.child('hj212'), metrics: metrics.registry })
     : undefined
@@ -137,6 +145,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {
     await hj212?.close()
+    await fleetStatus?.close({ drainMs: 0 })
     traceStore.close()
     await pipeline.stop({ drainMs: 0 })
     await alerting?.close()
@@ -158,6 +167,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
     quarantine,
     metrics,
     alerting,
+    fleetStatus,
     hj212,
     hj212Port,
     port,
@@ -168,6 +178,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
         await app.close()
         await pipeline.stop({ drainMs: closeOptions.drainMs ?? 5000 })
         await alerting?.close()
+        await fleetStatus?.close({ drainMs: Math.min(closeOptions.drainMs ?? 2000, 2000) })
         traceStore.close()
         database.stop()
         await writer.close()
