@@ -6,7 +6,8 @@
 //    readings keep flowing.
 // Options: --seconds N (load duration per run, default 20), --per-message 1,50, --backlog N (default 500000),
 // --rate R (readings/s offered by the sender; 0 = as fast as it can, which includes queueing in the
-// latency; a sustained rate is one the pipeline keeps up with: stored = sent, latency bounded).
+// latency; a sustained rate is one the pipeline keeps up with: stored = sent, latency bounded),
+// --cpu-prof DIR (broker and ingest write V8 CPU profiles into DIR when they exit).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { startInfluxd } from '../test/harness/influxd.ts'
@@ -20,7 +21,8 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '500000' },
     only: { type: 'string', default: 'raw,pipeline,recovery' },
     rate: { type: 'string', default: '0' },
-    'in-flight': { type: 'string', default: '' }
+    'in-flight': { type: 'string', default: '' },
+    'cpu-prof': { type: 'string', default: '' }
   }
 })
 const seconds = Number(values.seconds)
@@ -82,7 +84,11 @@ async function rawBaseline (): Promise<number> {
 async function withStack<T> (fn: (stack: TestStack, influx: Awaited<ReturnType<typeof startInfluxd>>) => Promise<T>): Promise<T> {
   const influx = await startInfluxd()
   const ingest = values['in-flight'] === '' ? {} : { pipeline: { maxInFlightBatches: Number(values['in-flight']) } }
+  // The children inherit the environment: NODE_OPTIONS reaches broker and ingest, not influxd.
+  const nodeOptions = process.env.NODE_OPTIONS
+  if (values['cpu-prof'] !== '') process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${values['cpu-prof']}`.trim()
   const stack = await startTestStack({ influxUrl: influx.url, broker: { limits: { publishRate: { perSecond: 1_000_000, burst: 1_000_000 } } }, ingest })
+    .finally(() => { if (nodeOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = nodeOptions })
   try {
     return await fn(stack, influx)
   } finally {

@@ -1,8 +1,21 @@
 // A Map bounded to `capacity` entries: reading or writing a key makes it the most recent; the
 // least recently used key goes first when the map is full. Keeps quality-control state bounded.
+// Recency is a doubly linked list through the entries, so a hit only relinks two nodes: the Map
+// itself is not touched (deleting and re-inserting a key on every hit churns its hash table).
+interface Node<K, V> {
+  key: K
+  value: V
+  /** Towards the least recently used end. */
+  older: Node<K, V> | null
+  /** Towards the most recently used end. */
+  newer: Node<K, V> | null
+}
+
 export class LruMap<K, V> {
   readonly capacity: number
-  #map = new Map<K, V>()
+  #map = new Map<K, Node<K, V>>()
+  #oldest: Node<K, V> | null = null
+  #newest: Node<K, V> | null = null
   evicted = 0
 
   constructor (capacity: number) {
@@ -13,21 +26,50 @@ export class LruMap<K, V> {
   get size (): number { return this.#map.size }
 
   get (key: K): V | undefined {
-    const value = this.#map.get(key)
-    if (value !== undefined) {
-      this.#map.delete(key)
-      this.#map.set(key, value)
-    }
-    return value
+    const node = this.#map.get(key)
+    if (node === undefined) return undefined
+    this.#touch(node)
+    return node.value
   }
 
   set (key: K, value: V): void {
-    if (this.#map.has(key)) this.#map.delete(key)
-    else if (this.#map.size >= this.capacity) {
-      const oldest = this.#map.keys().next().value as K
-      this.#map.delete(oldest)
+    const node = this.#map.get(key)
+    if (node !== undefined) {
+      node.value = value
+      this.#touch(node)
+      return
+    }
+    if (this.#map.size >= this.capacity && this.#oldest !== null) {
+      const oldest = this.#oldest
+      this.#unlink(oldest)
+      this.#map.delete(oldest.key)
       this.evicted++
     }
-    this.#map.set(key, value)
+    const fresh: Node<K, V> = { key, value, older: null, newer: null }
+    this.#map.set(key, fresh)
+    this.#append(fresh)
+  }
+
+  #touch (node: Node<K, V>): void {
+    if (node === this.#newest) return
+    this.#unlink(node)
+    this.#append(node)
+  }
+
+  #unlink (node: Node<K, V>): void {
+    if (node.older === null) this.#oldest = node.newer
+    else node.older.newer = node.newer
+    if (node.newer === null) this.#newest = node.older
+    else node.newer.older = node.older
+    node.older = null
+    node.newer = null
+  }
+
+  #append (node: Node<K, V>): void {
+    node.older = this.#newest
+    node.newer = null
+    if (this.#newest === null) this.#oldest = node
+    else this.#newest.newer = node
+    this.#newest = node
   }
 }
