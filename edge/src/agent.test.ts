@@ -3,12 +3,12 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import mqtt from 'mqtt'
-import { loadConfig } from '@shennong/core/config.ts'
 import { createLogger } from '@shennong/core/logger.ts'
 import { buildTopic, topicFilter } from '@shennong/core/topics.ts'
 import { openPtyPair } from '@shennong/device-sim/serial/pty-pair.ts'
 import { startModbusBusSim } from '@shennong/device-sim/serial/modbus-slave-sim.ts'
-import { EdgeConfigSchema } from './config.ts'
+import { loadEdgeConfig } from './config.ts'
+import { loadSources } from './sources/index.ts'
 import { createAgent } from './agent.ts'
 import { startBrokerFixture } from './aedes-fixture.ts'
 
@@ -41,8 +41,7 @@ async function setup (t: { teardown: (fn: () => Promise<void>) => void }, extra:
   for (const a of [1, 2, 3]) sim.slave(a).holding.set(0, 200 + a)
   const fixture = await startBrokerFixture(topicFilter({ site: 'farm-1', id: 'gw-1', channel: '#' }))
   const dataDir = mkdtempSync(join(tmpdir(), 'shennong-edge-'))
-  const config = loadConfig({
-    schema: EdgeConfigSchema,
+  const config = loadEdgeConfig({
     value: {
       site: 'farm-1',
       id: 'gw-1',
@@ -64,7 +63,7 @@ async function setup (t: { teardown: (fn: () => Promise<void>) => void }, extra:
       ...extra
     }
   })
-  const agent = createAgent(config, { logger: createLogger('edge', 'silent') })
+  const agent = createAgent(config, { logger: createLogger('edge', 'silent'), sources: await loadSources(config.sources) })
   t.teardown(async () => { await agent.stop(); await fixture.stop(); await sim.close(); await pty.close() })
   return { pty, sim, fixture, agent, config }
 }

@@ -10,7 +10,6 @@ import { ShennongError } from '@shennong/core/errors.ts'
 import type { Logger } from '@shennong/core/logger.ts'
 import type { Reading, Flag } from '@shennong/core/reading.ts'
 import type { EdgeConfig } from './config.ts'
-import { SOURCES } from './sources/index.ts'
 import type { ReadingDraft, Source, SourceDefinition } from './sources/source.ts'
 import { createRunner, type Runner, type DeviceStats } from './runner.ts'
 import { openSeqStore, type SeqStore } from './seq-store.ts'
@@ -22,8 +21,8 @@ import { createCommandMemory, handleCommand, type CommandTarget } from './comman
 export interface AgentDeps {
   logger: Logger
   now?: () => number
-  /** The source registry; tests pass the real one, main.ts too. */
-  sources?: Record<string, SourceDefinition>
+  /** The definitions of the source kinds the config uses (`loadSources(config.sources)`). */
+  sources: Record<string, SourceDefinition>
 }
 
 export interface Agent {
@@ -39,7 +38,7 @@ interface Unit { name: string, kind: string, source: Source, runner: Runner }
 export function createAgent (config: EdgeConfig, deps: AgentDeps): Agent {
   const { logger } = deps
   const now = deps.now ?? Date.now
-  const registry = deps.sources ?? SOURCES
+  const registry = deps.sources
   const clock: ClockMonitor = createClockMonitor({
     saneAfterMs: Date.parse(config.clock.saneAfter),
     jumpThresholdMs: parseDuration(config.clock.jumpThreshold),
@@ -53,6 +52,7 @@ export function createAgent (config: EdgeConfig, deps: AgentDeps): Agent {
   const names = new Set<string>()
   for (const [kind, list] of Object.entries(config.sources) as Array<[string, unknown[] | undefined]>) {
     const def = registry[kind]
+    if (def === undefined && (list?.length ?? 0) > 0) { problems.push(`sources.${kind}: no source definition loaded for this kind`); continue }
     for (const item of list ?? []) {
       const name = (item as { name: string }).name
       if (names.has(name)) problems.push(`sources.${kind}: the name "${name}" is used twice`)

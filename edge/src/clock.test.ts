@@ -2,10 +2,9 @@ import t from 'tap'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '@shennong/core/config.ts'
 import { createLogger } from '@shennong/core/logger.ts'
 import { createClockMonitor } from './clock.ts'
-import { EdgeConfigSchema } from './config.ts'
+import { loadEdgeConfig } from './config.ts'
 import { createAgent } from './agent.ts'
 
 t.test('clock monitor: unset clock, jumps, and recovery', async t => {
@@ -30,14 +29,13 @@ t.test('clock monitor: unset clock, jumps, and recovery', async t => {
 })
 
 function agentConfig (extra: Record<string, unknown>) {
-  return loadConfig({
-    schema: EdgeConfigSchema,
+  return loadEdgeConfig({
     value: { site: 's-1', id: 'gw-1', dataDir: mkdtempSync(join(tmpdir(), 'shennong-edge-')), uplink: { url: 'mqtt://127.0.0.1:1', reconnect: { min: '5s' } }, spool: { sync: 'normal' }, ...extra }
   })
 }
 
 t.test('readings taken while the clock is unset are flagged suspect and the status says so', async t => {
-  const agent = createAgent(agentConfig({}), { logger: createLogger('edge', 'silent'), now: () => Date.UTC(1970, 0, 2) })
+  const agent = createAgent(agentConfig({}), { logger: createLogger('edge', 'silent'), sources: {}, now: () => Date.UTC(1970, 0, 2) })
   await agent.start()
   t.teardown(() => agent.stop())
   const [r] = await agent.record([{ device: 'soil-1', kind: 'soil', metrics: { ph: 6.5, nitrogen_mg_kg: 40 }, flags: { nitrogen_mg_kg: 'estimated' } }])
@@ -49,7 +47,7 @@ t.test('readings taken while the clock is unset are flagged suspect and the stat
 t.test('seq continues across restarts of the agent', async t => {
   const config = agentConfig({})
   for (const expected of [[1, 2], [3, 4]]) {
-    const agent = createAgent(config, { logger: createLogger('edge', 'silent') })
+    const agent = createAgent(config, { logger: createLogger('edge', 'silent'), sources: {} })
     await agent.start()
     const got = await agent.record([{ device: 'd-1', kind: 'soil', metrics: { ph: 7 } }, { device: 'd-1', kind: 'soil', metrics: { ph: 7 } }])
     t.same(got.map(r => r.seq), expected)
@@ -58,7 +56,7 @@ t.test('seq continues across restarts of the agent', async t => {
 })
 
 t.test('a full spool with drop-oldest counts every dropped reading', async t => {
-  const agent = createAgent(agentConfig({ spool: { sync: 'normal', maxSize: '4kB', onFull: 'drop-oldest' } }), { logger: createLogger('edge', 'silent') })
+  const agent = createAgent(agentConfig({ spool: { sync: 'normal', maxSize: '4kB', onFull: 'drop-oldest' } }), { logger: createLogger('edge', 'silent'), sources: {} })
   await agent.start()
   t.teardown(() => agent.stop())
   for (let i = 0; i < 100; i++) await agent.record([{ device: 'd-1', kind: 'soil', metrics: { ph: 7 } }])
@@ -71,7 +69,7 @@ t.test('a full spool with drop-oldest counts every dropped reading', async t => 
 })
 
 t.test('a full spool with backpressure refuses and counts the readings it could not take', async t => {
-  const agent = createAgent(agentConfig({ spool: { sync: 'normal', maxSize: '1kB', onFull: 'backpressure', waitForRoom: '500ms' } }), { logger: createLogger('edge', 'silent') })
+  const agent = createAgent(agentConfig({ spool: { sync: 'normal', maxSize: '1kB', onFull: 'backpressure', waitForRoom: '500ms' } }), { logger: createLogger('edge', 'silent'), sources: {} })
   await agent.start()
   t.teardown(() => agent.stop())
   let refused = 0

@@ -1,7 +1,12 @@
 // The edge config (edge.yaml): process options plus one list per source kind, each entry validated
-// against that kind's own schema. Loaded once by main.ts through core's loadConfig, then frozen.
+// against that kind's own schema and prepared (Modbus profiles read and compiled). Loaded once by
+// main.ts's checking stage through core's loadConfig, then frozen; the running agent receives the
+// result as JSON and never imports this module (TypeBox and the YAML parser stay out of it).
 import Type, { type Static, type TSchema } from 'typebox'
-import { SOURCES } from './sources/index.ts'
+import { loadConfig, type LoadConfigOptions } from '@shennong/core/config.ts'
+import { ShennongError } from '@shennong/core/errors.ts'
+import { SOURCE_CONFIGS } from './sources/configs.ts'
+import { deepFreeze } from './deep-freeze.ts'
 
 const Duration = (def: string, description: string) => Type.String({ default: def, pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', description })
 const Size = (def: string, description: string) => Type.String({ default: def, pattern: '^\\d+(\\.\\d+)?\\s*([kKmMgG]?[bB])$', description })
@@ -9,7 +14,7 @@ const Segment = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-
 
 function sourceLists (): Record<string, TSchema> {
   const out: Record<string, TSchema> = {}
-  for (const [key, def] of Object.entries(SOURCES)) out[key] = Type.Optional(Type.Array(def.schema, { default: [] }))
+  for (const [key, def] of Object.entries(SOURCE_CONFIGS)) out[key] = Type.Optional(Type.Array(def.schema, { default: [] }))
   return out
 }
 
@@ -72,4 +77,24 @@ export const EDGE_ENV_MAP: Record<string, string> = {
   SHENNONG_EDGE_PASSWORD: 'uplink.password',
   SHENNONG_EDGE_URL: 'uplink.url',
   SHENNONG_EDGE_DATA_DIR: 'dataDir'
+}
+
+/**
+ * Loads edge.yaml (schema, defaults, env overrides, every problem at once), then runs each source
+ * kind's `prepare` (Modbus: read and compile the profiles; every problem at once). The result is
+ * plain JSON-safe data, deeply frozen.
+ */
+export function loadEdgeConfig (options: Omit<LoadConfigOptions<typeof EdgeConfigSchema>, 'schema' | 'envMap'>): EdgeConfig {
+  const config = loadConfig({ ...options, schema: EdgeConfigSchema, envMap: EDGE_ENV_MAP })
+  const problems: string[] = []
+  const sources: Record<string, unknown[]> = {}
+  for (const [kind, list] of Object.entries(config.sources) as Array<[string, unknown[] | undefined]>) {
+    const prepare = SOURCE_CONFIGS[kind]?.prepare
+    sources[kind] = (list ?? []).map(item => {
+      if (prepare === undefined) return item
+      try { return prepare(item as never) } catch (err) { problems.push((err as Error).message); return item }
+    })
+  }
+  if (problems.length > 0) throw new ShennongError('ERR_EDGE_CONFIG', `edge config has ${problems.length} problem(s):\n${problems.map(p => `  - ${p}`).join('\n')}`)
+  return deepFreeze({ ...config, sources } as EdgeConfig)
 }

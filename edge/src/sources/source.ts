@@ -1,5 +1,6 @@
-// The contract between the runner and a source (STYLE.md "An edge source"). A definition validates
-// and precomputes in `create` without I/O; the instance opens its port in `start`. Polled sources
+// The contract between the runner and a source (STYLE.md "An edge source"), in two halves: the
+// config half (schema, prepare) runs while the config is checked; the definition validates what the
+// schema cannot and precomputes in `create` without I/O; the instance opens its port in `start`. Polled sources
 // list tasks and the runner calls them one at a time (one bus, one conversation); streaming sources
 // call `io.emit`. Sources never stamp `seq`, never log, never retry on their own schedule.
 import type { TSchema, Static } from 'typebox'
@@ -51,9 +52,23 @@ export interface SourceContext {
   name: string
 }
 
-export interface SourceDefinition<S extends TSchema = TSchema> {
+/**
+ * The running half of a source kind (`<kind>.ts`): builds an instance from its prepared config.
+ * It never imports TypeBox: validation happened in the config half, before the agent runs.
+ */
+export interface SourceDefinition<C = unknown> {
   kind: string
-  /** TypeBox schema of one instance's config, with defaults; `additionalProperties: false`. */
+  create: (config: C, ctx: SourceContext) => Source
+}
+
+/**
+ * The config half of a source kind (`<kind>-config.ts`), used only while the config is checked:
+ * the TypeBox schema of one instance (defaults, `additionalProperties: false`) and, when the config
+ * names files (Modbus profiles), `prepare`, which reads and validates them and returns the config
+ * with their content as plain JSON-safe data for `create`.
+ */
+export interface SourceConfigDefinition<S extends TSchema = TSchema> {
+  kind: string
   schema: S
-  create: (config: Static<S>, ctx: SourceContext) => Source
+  prepare?: (config: Static<S>) => unknown
 }

@@ -5,14 +5,16 @@ import { parse as parseYaml } from 'yaml'
 import { openPtyPair, type PtyPair } from '@shennong/device-sim/serial/pty-pair.ts'
 import { startModbusBusSim, type ModbusBusSim } from '@shennong/device-sim/serial/modbus-slave-sim.ts'
 import { encodeMetrics, readProfile } from '@shennong/device-sim/serial/register-image.ts'
-import { modbus, ModbusConfigSchema, type ModbusConfig } from './modbus.ts'
-import { PROFILE_DIR, decodeValue, decodeGroup, loadProfile } from './profile.ts'
+import { modbus } from './modbus.ts'
+import { ModbusConfigSchema, prepareModbusConfig, type ModbusConfig, type PreparedModbusConfig } from './modbus-config.ts'
+import { decodeValue, decodeGroup } from './profile.ts'
+import { PROFILE_DIR, loadProfile } from './profile-loader.ts'
 import { createRunner } from '../../runner.ts'
 import type { ReadingDraft, SourceIo } from '../source.ts'
 import Value from 'typebox/value'
 
-function busConfig (port: string, devices: Array<Partial<ModbusConfig['devices'][number]> & { device: string, address: number }>, extra: Partial<ModbusConfig> = {}): ModbusConfig {
-  return Value.Default(ModbusConfigSchema, { name: 'bus-1', port, timeout: '150ms', retries: 1, ...extra, devices }) as ModbusConfig
+function busConfig (port: string, devices: Array<Partial<ModbusConfig['devices'][number]> & { device: string, address: number }>, extra: Partial<ModbusConfig> = {}): PreparedModbusConfig {
+  return prepareModbusConfig(Value.Default(ModbusConfigSchema, { name: 'bus-1', port, timeout: '150ms', retries: 1, ...extra, devices }) as ModbusConfig)
 }
 
 function recorder (): { io: SourceIo, faults: Array<{ device: string, what: string }>, count: (device: string, what: string) => number } {
@@ -60,7 +62,7 @@ t.test('golden testcases: registers through a profile', async t => {
 })
 
 t.test('refuses a profile whose 32-bit point has no word order', async t => {
-  const { compileProfile } = await import('./profile.ts')
+  const { compileProfile } = await import('./profile-loader.ts')
   t.throws(() => compileProfile('x', { model: 'x', source: 'x', kind: 'water', points: [{ metric: 'do_mg_l', function: 3, register: 0, type: 'float32' }] }), { code: 'ERR_EDGE_CONFIG', message: /wordOrder/ })
   t.throws(() => compileProfile('x', { model: 'x', source: 'x', kind: 'water', points: [{ metric: 'moisture', function: 3, register: 0, type: 'uint16' }] }), { code: 'ERR_EDGE_CONFIG', message: /catalog/ })
 })

@@ -1,57 +1,25 @@
 // Source `modbus`: one RS-485 bus (one serial port) with several slaves, each polled on its own
 // interval through a device profile. The runner serialises the polls of one bus, so a dead slave
 // costs its neighbours at most timeout × (retries + 1) per attempt, and the runner backs it off.
-import Type, { type Static } from 'typebox'
 import { ShennongError } from '@shennong/core/errors.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { isKind } from '@shennong/core/catalog.ts'
 import type { Flag } from '@shennong/core/reading.ts'
 import type { CommandRequest, PollTask, ReadingDraft, Source, SourceDefinition, SourceIo } from '../source.ts'
 import { createModbusMaster, type ModbusMaster } from './modbus-master.ts'
-import { decodeGroup, loadProfile, type Profile } from './profile.ts'
+import { decodeGroup, type Profile } from './profile.ts'
+import type { PreparedModbusConfig } from './modbus-config.ts'
 
-const Duration = (def: string, description: string) => Type.String({ default: def, pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', description })
 
-const CommandSchema = Type.Object({
-  function: Type.Union([Type.Literal(5), Type.Literal(6), Type.Literal(16)], { description: '5 write coil, 6 write register, 16 write registers' }),
-  register: Type.Integer({ minimum: 0, maximum: 0xffff, description: 'Wire address (0-based).' }),
-  allowed: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 0xffff }), { description: 'Values the command may write; anything else is refused.' })),
-  min: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff })),
-  max: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff }))
-}, { additionalProperties: false })
-
-export const ModbusConfigSchema = Type.Object({
-  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'Name of this bus (counters, logs).' }),
-  port: Type.String({ description: 'Serial device, preferably a stable udev name such as /dev/rs485-field.' }),
-  baudRate: Type.Integer({ default: 9600 }),
-  dataBits: Type.Union([Type.Literal(7), Type.Literal(8)], { default: 8 }),
-  parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { default: 'none' }),
-  stopBits: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 1 }),
-  timeout: Duration('500ms', 'Response timeout of one request (spec §1: 200–1000 ms).'),
-  retries: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'Extra attempts after a timeout or CRC failure.' }),
-  profileDirs: Type.Array(Type.String(), { default: [], description: 'Extra folders searched for profiles before the shipped ones.' }),
-  devices: Type.Array(Type.Object({
-    device: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'Device id in readings.' }),
-    address: Type.Integer({ minimum: 1, maximum: 247 }),
-    profile: Type.Optional(Type.String({ description: 'Shipped profile name or a path to a profile YAML. Omit for a pure actuator.' })),
-    kind: Type.Optional(Type.String({ description: 'Override the profile kind.' })),
-    interval: Duration('60s', 'Polling interval.'),
-    commands: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }), CommandSchema, { default: {}, description: 'Commands this device accepts, by name.' })
-  }, { additionalProperties: false }), { minItems: 1 })
-}, { additionalProperties: false })
-
-export type ModbusConfig = Static<typeof ModbusConfigSchema>
-
-function create (config: ModbusConfig): Source {
+function create (config: PreparedModbusConfig): Source {
   const problems: string[] = []
   const addresses = new Set<number>()
   const devices = config.devices.map(d => {
     if (addresses.has(d.address)) problems.push(`devices: address ${d.address} is used twice on bus ${config.name}`)
     addresses.add(d.address)
-    let profile: Profile | undefined
-    if (d.profile !== undefined) {
-      try { profile = loadProfile(d.profile, config.profileDirs) } catch (err) { problems.push((err as Error).message) }
-    }
+    // Profiles are read and validated with the config (modbus-config.ts), not here: no I/O.
+    const profile: Profile | undefined = d.profileData
+    if (d.profile !== undefined && profile === undefined) problems.push(`device ${d.device}: profile "${d.profile}" was not loaded with the config (prepareModbusConfig)`)
     if (d.kind !== undefined && !isKind(d.kind)) problems.push(`device ${d.device}: unknown kind "${d.kind}"`)
     return { ...d, profileData: profile, intervalMs: parseDuration(d.interval) }
   })
@@ -149,8 +117,7 @@ function create (config: ModbusConfig): Source {
   }
 }
 
-export const modbus: SourceDefinition<typeof ModbusConfigSchema> = {
+export const modbus: SourceDefinition<PreparedModbusConfig> = {
   kind: 'modbus',
-  schema: ModbusConfigSchema,
   create: config => create(config)
 }

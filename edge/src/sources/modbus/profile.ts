@@ -1,53 +1,23 @@
-// Device profiles are data (issue 3 §2): a YAML file per sensor model maps registers to catalog
-// metrics. Loading validates the file against ProfileSchema, checks every metric against the
-// catalog, and groups points into as few read requests as the register layout allows.
-import { readFileSync, existsSync } from 'node:fs'
-import { join, isAbsolute } from 'node:path'
-import { parse as parseYaml } from 'yaml'
-import Type, { type Static } from 'typebox'
-import Value from 'typebox/value'
-import { CATALOG, isKind, type Kind } from '@shennong/core/catalog.ts'
-import { describeSchemaErrors } from '@shennong/core/config.ts'
-import { ShennongError } from '@shennong/core/errors.ts'
+// A compiled device profile (profile-loader.ts builds it from YAML) and the register decoding the
+// running agent needs: plain data and functions, no schema library.
+import type { Kind } from '@shennong/core/catalog.ts'
 import type { Flag } from '@shennong/core/reading.ts'
-import { parseDuration } from '@shennong/core/duration.ts'
 
-export const PROFILE_DIR = join(import.meta.dirname, 'profiles')
+export type ValueType = 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32'
+export type WordOrder = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA'
 
-const Register = Type.Integer({ minimum: 0, maximum: 0xffff })
-export const ValueType = Type.Union([Type.Literal('int16'), Type.Literal('uint16'), Type.Literal('int32'), Type.Literal('uint32'), Type.Literal('float32')])
-export const WordOrder = Type.Union([Type.Literal('ABCD'), Type.Literal('CDAB'), Type.Literal('BADC'), Type.Literal('DCBA')])
-
-export const ProfileSchema = Type.Object({
-  model: Type.String({ description: 'Vendor and model, for people.' }),
-  source: Type.String({ description: 'Where the register map comes from (spec section, manual, code).' }),
-  kind: Type.String({ description: 'Catalog kind of the readings (soil, water, air, weather, …).' }),
-  serial: Type.Optional(Type.Object({
-    baudRate: Type.Integer(), parity: Type.Optional(Type.String()), stopBits: Type.Optional(Type.Integer())
-  }, { additionalProperties: false, description: 'Factory defaults, for documentation; the bus config decides.' })),
-  address: Type.Optional(Type.Integer({ minimum: 1, maximum: 247, description: 'Factory default slave address.' })),
-  prepare: Type.Optional(Type.Array(Type.Object({
-    function: Type.Union([Type.Literal(6)]),
-    register: Register,
-    value: Type.Integer({ minimum: 0, maximum: 0xffff }),
-    wait: Type.String({ default: '0ms' })
-  }, { additionalProperties: false }), { description: 'Writes before each read (e.g. "start measurement") and how long to wait after.' })),
-  points: Type.Array(Type.Object({
-    metric: Type.String(),
-    function: Type.Union([Type.Literal(3), Type.Literal(4)]),
-    register: Register,
-    type: ValueType,
-    wordOrder: Type.Optional(WordOrder),
-    scale: Type.Number({ default: 1 }),
-    offset: Type.Number({ default: 0 }),
-    flag: Type.Optional(Type.Union([Type.Literal('estimated'), Type.Literal('suspect')])),
-    suspectAbove: Type.Optional(Type.Number()),
-    suspectBelow: Type.Optional(Type.Number())
-  }, { additionalProperties: false }), { minItems: 1 })
-}, { additionalProperties: false })
-
-export type ProfileDoc = Static<typeof ProfileSchema>
-export type Point = ProfileDoc['points'][number]
+export interface Point {
+  metric: string
+  function: 3 | 4
+  register: number
+  type: ValueType
+  wordOrder?: WordOrder
+  scale: number
+  offset: number
+  flag?: 'estimated' | 'suspect'
+  suspectAbove?: number
+  suspectBelow?: number
+}
 
 export interface ReadGroup {
   function: 3 | 4
@@ -59,67 +29,16 @@ export interface ReadGroup {
 export interface Profile {
   name: string
   kind: Kind
-  doc: ProfileDoc
+  /** The profile document as validated (defaults applied). */
+  doc: { model: string, source: string, kind: string, points: Point[] } & Record<string, unknown>
   groups: ReadGroup[]
   prepare: Array<{ register: number, value: number, waitMs: number }>
 }
 
-const MAX_GAP = 16
-const MAX_COUNT = 125
-
-export const widthOf = (type: Static<typeof ValueType>): number => type === 'int16' || type === 'uint16' ? 1 : 2
-
-/** Resolves a profile name (shipped) or a path to its file. */
-export function profilePath (ref: string, dirs: readonly string[] = []): string {
-  if (ref.includes('/') || ref.endsWith('.yaml')) return ref
-  for (const dir of [...dirs, PROFILE_DIR]) {
-    const p = join(dir, `${ref}.yaml`)
-    if (existsSync(p)) return isAbsolute(p) ? p : p
-  }
-  throw new ShennongError('ERR_EDGE_CONFIG', `no device profile "${ref}" in ${[...dirs, PROFILE_DIR].join(', ')}`)
-}
-
-export function compileProfile (name: string, raw: unknown): Profile {
-  const issues = describeSchemaErrors(ProfileSchema, Value.Default(ProfileSchema, structuredClone(raw)))
-  if (issues.length > 0) throw new ShennongError('ERR_EDGE_CONFIG', `profile ${name}: ${issues.map(i => `${i.path}: ${i.message}`).join('; ')}`)
-  const doc = Value.Default(ProfileSchema, structuredClone(raw)) as ProfileDoc
-  if (!isKind(doc.kind)) throw new ShennongError('ERR_EDGE_CONFIG', `profile ${name}: unknown kind "${doc.kind}"`)
-  const kind = doc.kind
-  const problems: string[] = []
-  for (const p of doc.points) {
-    if (!Object.hasOwn(CATALOG[kind], p.metric)) problems.push(`metric "${p.metric}" is not in the catalog for kind ${kind}`)
-    if (widthOf(p.type) === 2 && p.wordOrder === undefined) problems.push(`metric "${p.metric}" is ${p.type}: state its wordOrder (ABCD, CDAB, BADC, DCBA); it is never guessed`)
-  }
-  if (problems.length > 0) throw new ShennongError('ERR_EDGE_CONFIG', `profile ${name}: ${problems.join('; ')}`)
-  const sorted = [...doc.points].sort((a, b) => a.function - b.function || a.register - b.register)
-  const groups: ReadGroup[] = []
-  for (const p of sorted) {
-    const width = widthOf(p.type)
-    const g = groups[groups.length - 1]
-    if (g !== undefined && g.function === p.function && p.register - (g.start + g.count) <= MAX_GAP && p.register + width - g.start <= MAX_COUNT) {
-      g.count = Math.max(g.count, p.register + width - g.start)
-      g.points.push({ ...p, at: p.register - g.start, width })
-    } else {
-      groups.push({ function: p.function, start: p.register, count: width, points: [{ ...p, at: 0, width }] })
-    }
-  }
-  const prepare = (doc.prepare ?? []).map(s => ({ register: s.register, value: s.value, waitMs: parseDuration(s.wait) }))
-  return { name, kind, doc, groups, prepare }
-}
-
-export function loadProfile (ref: string, dirs: readonly string[] = []): Profile {
-  const path = profilePath(ref, dirs)
-  let raw: unknown
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'))
-  } catch (cause) {
-    throw new ShennongError('ERR_EDGE_CONFIG', `cannot read device profile ${path}: ${(cause as Error).message}`, { cause })
-  }
-  return compileProfile(ref, raw)
-}
+export const widthOf = (type: ValueType): number => type === 'int16' || type === 'uint16' ? 1 : 2
 
 /** spec §4: two registers to one 32-bit pattern, by the profile's word (and byte) order. */
-export function decodeValue (regs: number[], type: Static<typeof ValueType>, order: Static<typeof WordOrder> = 'ABCD'): number {
+export function decodeValue (regs: number[], type: ValueType, order: WordOrder = 'ABCD'): number {
   if (type === 'uint16') return regs[0]
   if (type === 'int16') return regs[0] >= 0x8000 ? regs[0] - 0x10000 : regs[0]
   const b = Buffer.alloc(4)

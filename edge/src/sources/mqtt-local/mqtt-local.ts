@@ -1,32 +1,14 @@
 // Source `mqtt-local`: sensors on the gateway's LAN that publish JSON to a local broker (Tasmota,
 // ESPHome, Zigbee2MQTT, home-made ESP32 boards). Each subscription maps a topic filter and JSON
 // fields to readings; `{1}`, `{2}`… in the device template are the topic's wildcard segments.
-import Type, { type Static } from 'typebox'
 import mqtt, { type MqttClient } from 'mqtt'
 import { CATALOG, isKind, type Kind } from '@shennong/core/catalog.ts'
 import { parseTimestamp } from '@shennong/core/reading.ts'
 import { isSegment } from '@shennong/core/topics.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
+import type { MqttLocalConfig } from './mqtt-local-config.ts'
 import type { ReadingDraft, Source, SourceDefinition, SourceIo } from '../source.ts'
 
-const Subscription = Type.Object({
-  filter: Type.String({ description: 'MQTT topic filter on the LAN broker (+ and # allowed).' }),
-  device: Type.String({ description: 'Device id, or a template with {1}, {2}… for the wildcard segments.' }),
-  kind: Type.String(),
-  fields: Type.Record(Type.String(), Type.String(), { description: 'JSON path (dots for nesting) → catalog metric.' }),
-  ts: Type.Optional(Type.String({ description: 'JSON path of the device timestamp (epoch ms or RFC 3339 with zone); default: time of arrival.' }))
-}, { additionalProperties: false })
-
-export const MqttLocalConfigSchema = Type.Object({
-  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
-  url: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'The LAN broker.' }),
-  username: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
-  subscriptions: Type.Array(Subscription, { minItems: 1 }),
-  devices: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }), { default: [], description: 'Devices expected here (listed in status before they first publish).' })
-}, { additionalProperties: false })
-
-export type MqttLocalConfig = Static<typeof MqttLocalConfigSchema>
 
 /** MQTT 3.1.1 §4.7 filter matching; returns the wildcard segments or null. */
 export function matchFilter (filter: string, topic: string): string[] | null {
@@ -110,8 +92,7 @@ function create (config: MqttLocalConfig): Source {
   }
 }
 
-export const mqttLocal: SourceDefinition<typeof MqttLocalConfigSchema> = {
+export const mqttLocal: SourceDefinition<MqttLocalConfig> = {
   kind: 'mqtt-local',
-  schema: MqttLocalConfigSchema,
   create: config => create(config)
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import Value from 'typebox/value'
 import { openPtyPair, type PtyPair } from '@shennong/device-sim/serial/pty-pair.ts'
 import { startGnssSim } from '@shennong/device-sim/serial/gnss-sim.ts'
-import { nmea0183, Nmea0183ConfigSchema, createNmeaLineHandler, type Nmea0183Config } from './nmea0183.ts'
+import { nmea0183, createNmeaLineHandler } from './nmea0183.ts'
+import { Nmea0183ConfigSchema, type Nmea0183Config } from './nmea0183-config.ts'
 import type { ReadingDraft, SourceIo } from '../source.ts'
 
 function collector (): { io: SourceIo, drafts: ReadingDraft[], faults: Record<string, number> } {

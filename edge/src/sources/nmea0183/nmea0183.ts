@@ -2,27 +2,14 @@
 // checks checksums (core's parseNmea), merges GGA + RMC per epoch into one `vessel` reading with
 // the receiver's UTC as ts. Faults are counted per device: checksum, syntax, no-fix, date-skew
 // (a date far from the gateway clock, e.g. the GPS week-rollover bug, spec §3.2), port.
-import Type, { type Static } from 'typebox'
 import { SerialPort } from 'serialport'
 import { parseNmea } from '@shennong/core/codecs/nmea.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
+import type { Nmea0183Config } from './nmea0183-config.ts'
 import type { Source, SourceDefinition, SourceIo } from '../source.ts'
 import { createFixMerger, type MergedFix } from './fix-merger.ts'
 
-const Duration = (def: string, description: string) => Type.String({ default: def, pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$', description })
-
-export const Nmea0183ConfigSchema = Type.Object({
-  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
-  port: Type.String({ description: 'Serial device of the receiver, e.g. /dev/gnss.' }),
-  baudRate: Type.Integer({ default: 9600 }),
-  device: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'Device id of the vessel terminal in readings.' }),
-  interval: Duration('0s', 'At most one reading per interval (0s: every fix the receiver sends).'),
-  maxDateSkew: Duration('1d', 'Fixes whose UTC date differs from the gateway clock by more are rejected and counted (spec §3.2).'),
-  reopen: Duration('5s', 'Wait before reopening a port that failed or disappeared.')
-}, { additionalProperties: false })
-
-export type Nmea0183Config = Static<typeof Nmea0183ConfigSchema>
 
 /** Longest line kept while waiting for LF; an NMEA sentence is at most 82 characters (spec §1). */
 const MAX_LINE = 164
@@ -119,8 +106,7 @@ function create (config: Nmea0183Config): Source {
   }
 }
 
-export const nmea0183: SourceDefinition<typeof Nmea0183ConfigSchema> = {
+export const nmea0183: SourceDefinition<Nmea0183Config> = {
   kind: 'nmea0183',
-  schema: Nmea0183ConfigSchema,
   create: config => create(config)
 }

@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml'
 import Value from 'typebox/value'
 import { SerialPort } from 'serialport'
 import { openPtyPair } from '@shennong/device-sim/serial/pty-pair.ts'
-import { serialLine, SerialLineConfigSchema, createLineParser, type SerialLineConfig } from './serial-line.ts'
+import { serialLine, createLineParser } from './serial-line.ts'
+import { SerialLineConfigSchema, type SerialLineConfig } from './serial-line-config.ts'
 import type { ReadingDraft, SourceIo } from '../source.ts'
 
 function collector (): { io: SourceIo, drafts: ReadingDraft[], faults: Record<string, number> } {

@@ -1,33 +1,13 @@
 // Source `serial-line`: simple sensors that print one line per measurement on a serial port, as
 // CSV (`23.4,58.1,1013.2`) or key=value pairs (`T=23.4 RH=58.1`). A mapping turns columns or keys
 // into catalog metrics (with scale and offset). Lines that do not fit are counted, never fatal.
-import Type, { type Static } from 'typebox'
 import { SerialPort } from 'serialport'
 import { CATALOG, isKind, type Kind } from '@shennong/core/catalog.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
+import type { SerialLineConfig } from './serial-line-config.ts'
 import type { Source, SourceDefinition, SourceIo } from '../source.ts'
 
-const Mapping = Type.Object({
-  metric: Type.String({ description: 'Catalog metric of the reading kind.' }),
-  scale: Type.Number({ default: 1 }),
-  offset: Type.Number({ default: 0 })
-}, { additionalProperties: false })
-
-export const SerialLineConfigSchema = Type.Object({
-  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
-  port: Type.String(),
-  baudRate: Type.Integer({ default: 9600 }),
-  device: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
-  kind: Type.String({ description: 'Catalog kind of the readings.' }),
-  format: Type.Union([Type.Literal('csv'), Type.Literal('key-value')], { default: 'csv' }),
-  separator: Type.String({ default: ',', minLength: 1, description: 'csv: between columns; key-value: between pairs (whitespace always separates pairs too).' }),
-  columns: Type.Array(Type.Union([Mapping, Type.Null()]), { default: [], description: 'csv: one entry per column, null to skip a column.' }),
-  keys: Type.Record(Type.String(), Mapping, { default: {}, description: 'key-value: key as printed → metric.' }),
-  reopen: Type.String({ default: '5s', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' })
-}, { additionalProperties: false })
-
-export type SerialLineConfig = Static<typeof SerialLineConfigSchema>
 
 export interface LineParser { line: (text: string) => void }
 
@@ -122,8 +102,7 @@ function create (config: SerialLineConfig): Source {
   }
 }
 
-export const serialLine: SourceDefinition<typeof SerialLineConfigSchema> = {
+export const serialLine: SourceDefinition<SerialLineConfig> = {
   kind: 'serial-line',
-  schema: SerialLineConfigSchema,
   create: config => create(config)
 }
