@@ -1,6 +1,7 @@
 // Every dashboard query against a real influxd filled by the simulator through the real ingest
 // path (HTTP → ingest log → pipeline → InfluxDB; rule engine → measurement `alert`), with the
-// rollups created first the way ingest startup does, then backfilled.
+// rollups created first the way ingest startup does, then backfilled. Gateway status, commands and
+// their results go through a real broker to ingest's fleet-status subscriber (gateway_status, command).
 import t from 'tap'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,8 @@ import { buildInfluxConfig } from '../../ingest/src/influx/config.ts'
 import { createInfluxQuery, type InfluxSeries } from '../../ingest/src/influx/query.ts'
 import { backfillRollups, buildRollupsConfig, ensureRollups } from '../../ingest/src/influx/rollups.ts'
 import { createBrokerMetrics } from '../../broker/src/broker-metrics.ts'
+import { startTestBroker } from '../../broker/src/test-fixture.ts'
+import { buildTopic } from '@shennong/core/topics.ts'
 import { runSim } from '../../device-sim/src/main.ts'
 import type { GatewayCredential } from '../../device-sim/src/credentials.ts'
 import { buildDashboards } from './build-dashboards.ts'
@@ -44,17 +47,25 @@ t.test('dashboards against a real influxd filled by the simulator', async t => {
   const query = createInfluxQuery(influxConfig)
   // As ingest startup does: the database, then the rollups (raw becomes the default policy).
   await query.ensureDatabase()
-  const rollups = buildRollupsConfig({
-    levels: [
-      { name: 'rollup_5m', interval: '5m', duration: '400d', resampleEvery: '2s', resampleFor: '15m' },
-      { name: 'rollup_1h', interval: '1h', duration: '0s', resampleEvery: '2s', resampleFor: '3h' }
-    ]
-  })
+  // Continuous queries that resample every 2 s; ingest gets the same levels (it runs ensureRollups at
+  // startup, and other levels would replace these with ones that resample once a minute).
+  const levels = [
+    { name: 'rollup_5m', interval: '5m', duration: '400d', resampleEvery: '2s', resampleFor: '15m' },
+    { name: 'rollup_1h', interval: '1h', duration: '0s', resampleEvery: '2s', resampleFor: '3h' }
+  ]
+  const rollups = buildRollupsConfig({ levels })
   await ensureRollups(query, rollups)
 
   const rulesDir = mkdtempSync(join(tmpdir(), 'shennong-dash-rules-'))
   writeFileSync(join(rulesDir, 'rules.yaml'), RULES)
-  const fixture = await startIngestFixture(t, { rules: { dir: rulesDir, watch: 'off', tick: '250ms' } }, { influx: influxd })
+  // The broker the gateways and the platform publish status, cmd and cmd-result to; ingest subscribes as a service.
+  const broker = await startTestBroker(t)
+  const service = { username: 'svc-ingest', password: await broker.add({ id: 'svc-ingest', kind: 'service', role: 'service' }) }
+  const fixture = await startIngestFixture(t, {
+    rules: { dir: rulesDir, watch: 'off', tick: '250ms' },
+    rollups: { levels },
+    fleetStatus: { mqtt: { url: `mqtt://127.0.0.1:${broker.ports.mqttPort}`, ...service } }
+  }, { influx: influxd })
 
   const store = openPrincipalStore(principalsPath(fixture.dataDir))
   const credentials: GatewayCredential[] = []
@@ -82,6 +93,38 @@ t.test('dashboards against a real influxd filled by the simulator', async t => {
   })
   t.equal(report.readings.acknowledged, report.readings.sent, 'the simulator\'s readings were all accepted')
   const from = Date.parse(report.simulated.from)
+
+  // Gateways report status (hourly here, the last one retained) and a flow opens and closes a valve.
+  const fleet = fixture.ingest.fleetStatus
+  if (fleet === undefined) throw new Error('ingest has no fleet-status subscriber')
+  await eventually(() => fleet.stats().connected, 10_000, 'the fleet-status subscriber')
+  const flows = await broker.connect({ username: 'svc-flows', password: await broker.add({ id: 'svc-flows', kind: 'service', role: 'service' }) })
+  for (const [i, site] of ['farm-a', 'river-a'].entries()) {
+    const id = `gw-${site}`
+    const gateway = await broker.connect({ username: id, password: await broker.add({ id, kind: 'gateway', sites: [site] }), clientId: id })
+    const topic = buildTopic({ site, id, channel: 'status' })
+    for (let h = 6; h >= 1; h--) {
+      const depth = h > 3 ? 0 : (4 - h) * 120 * (i + 1)
+      await gateway.publishAsync(topic, JSON.stringify({
+        state: 'online',
+        ts: Date.now() - h * 3_600_000,
+        spool: { depth, bytes: depth * 200, oldestUnsentAgeMs: depth * 30_000, dropped: { overflow: 0, expired: 0 } },
+        clock: { state: 'synchronised' },
+        sources: { 'field-bus': { kind: 'modbus', devices: { [`dev-${site}`]: { polls: 100 * h, failures: h, consecutiveFailures: h === 1 ? 2 : 0, errors: { timeout: h } } } } }
+      }), { qos: 1, retain: h === 1 })
+    }
+    if (site === 'farm-a') {
+      for (const [n, value] of [1, 0].entries()) {
+        const cmdId = `irr-${n + 1}`
+        await flows.publishAsync(buildTopic({ site, id, channel: 'cmd' }), JSON.stringify({ id: cmdId, name: 'valve', args: { device: 'valve-0001', value } }), { qos: 1 })
+        await eventually(() => fleet.stats().messages['cmd.queued'] === n + 1, 10_000, `command ${cmdId}`)
+        await gateway.publishAsync(buildTopic({ site, id, channel: 'cmd-result' }), JSON.stringify({ id: cmdId, ok: true, device: 'valve-0001', name: 'valve', result: { function: 5, register: 0, value }, ts: Date.now() }), { qos: 1 })
+      }
+    }
+  }
+  await eventually(() => fleet.stats().messages['status.queued'] === 12 && fleet.stats().messages['cmd-result.queued'] === 2, 10_000, 'status and results')
+  await fleet.idle(10_000)
+  t.same(fleet.stats().dropped, { overflow: 0, rejected: 0, failed: 0 }, 'every status and command point written')
   const to = Date.now()
   await fixture.ingest.pipeline.idle(60_000)
   await eventually(async () => {

@@ -21,6 +21,30 @@ const fieldCapacity: Json = {
   hide: 0
 }
 
+const commandName: Json = {
+  name: 'command_name',
+  label: 'Irrigation commands',
+  type: 'textbox',
+  description: 'Regex of the command names shown in the command panels (e.g. valve|pump); .* shows every command sent to the gateways of the site.',
+  query: '.*',
+  current: { text: '.*', value: '.*' },
+  hide: 0
+}
+
+/** Commands of the shown sites whose name matches $command_name (measurement command, written by ingest from cmd and cmd-result). */
+const COMMANDS = '"site" =~ /^$site$/ AND "name" =~ /^($command_name)$/ AND $timeFilter'
+
+/** Commanded value: 0 off/closed, 1 on/open, anything else as it is. */
+const COMMANDED: Json = {
+  defaults: {
+    custom: { fillOpacity: 80, lineWidth: 0 },
+    color: { mode: 'thresholds' },
+    thresholds: { mode: 'absolute', steps: [{ color: 'text', value: null }] },
+    mappings: [{ type: 'value', options: { 0: { text: 'off / closed', color: 'blue', index: 0 }, 1: { text: 'on / open', color: 'green', index: 1 } } }]
+  },
+  overrides: []
+}
+
 export function farmDashboard () {
   return buildDashboard({
     uid: 'shennong-farm',
@@ -30,7 +54,7 @@ export function farmDashboard () {
     description: 'Soil moisture per plot with drought grades, soil temperature and EC, weather.',
     measurement: 'soil',
     from: 'now-7d',
-    extraVariables: [fieldCapacity, ruleVariable('drought_rule', 'drought', 'drought')],
+    extraVariables: [fieldCapacity, ruleVariable('drought_rule', 'drought', 'drought'), commandName],
     panels: [
       {
         title: 'Relative soil moisture (% of field capacity) with drought grades',
@@ -74,6 +98,19 @@ export function farmDashboard () {
         title: 'Drought alerts', type: 'table', w: 24, h: 7,
         description: 'Alerts of the drought rule (rule ids matching $drought_rule).',
         targets: [influx('A', 'SELECT "message", "value", "state", "event" FROM "alert" WHERE "site" =~ /^$site$/ AND "rule" =~ /$drought_rule/ AND $timeFilter GROUP BY "device", "severity", "rule"', ['message', 'value', 'state', 'device', 'severity'], 'table')]
+      },
+      {
+        title: 'Irrigation: value commanded per device', type: 'state-timeline', w: 24, h: 7,
+        description: 'args.value of each command sent (cmd) to a valve or pump, held until the next one. Whether the gateway carried it out is in the table below.',
+        options: { showValue: 'auto', mergeValues: true, alignValue: 'left', rowHeight: 0.8 },
+        fieldConfig: COMMANDED,
+        targets: [influx('A', `SELECT last("value") AS "value" FROM "command" WHERE ${COMMANDS} AND "phase" = 'sent' GROUP BY time($__interval), "device" fill(previous)`, ['value'], 'time_series', '$tag_device')]
+      },
+      {
+        title: 'Irrigation commands', type: 'table', w: 24, h: 9,
+        description: 'Commands sent (phase sent: from Node-RED flows or the API) and the gateways\' answers (phase result: ok 1/0, error code and message). Matched by id.',
+        transformations: [{ id: 'sortBy', options: { sort: [{ field: 'Time', desc: true }] } }],
+        targets: [influx('A', `SELECT "id", "ok", "value", "args", "error_code", "message" FROM "command" WHERE ${COMMANDS} GROUP BY "gateway", "device", "name", "phase" ORDER BY time DESC LIMIT 100`, ['gateway', 'device', 'name', 'phase', 'id', 'ok', 'args'], 'table')]
       }
     ],
     annotationRule: '.*'
