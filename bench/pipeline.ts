@@ -10,6 +10,7 @@
 // --cpu-prof DIR (broker and ingest write V8 CPU profiles into DIR when they exit).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { startInfluxd } from '../test/harness/influxd.ts'
 import { startTestStack, type TestStack } from '../test/harness/stack.ts'
 import { startLoad } from '../test/harness/load.ts'
@@ -125,7 +126,8 @@ async function pipelineRun (perMessage: number, rawRate: number | undefined): Pr
   await withStack(async (stack, influx) => {
     const broker = stack.supervisor.children().get('broker')?.pid
     const ingest = stack.supervisor.children().get('ingest')?.pid
-    const before = { broker: cpuAndRss(broker), ingest: cpuAndRss(ingest) }
+    const influxPid = influx.pid()
+    const before = { broker: cpuAndRss(broker), ingest: cpuAndRss(ingest), influxd: cpuAndRss(influxPid), sender: process.cpuUsage() }
     const offered = Number(values.rate)
     const load = startLoad({ mqttUrl: stack.mqttUrl, gateway: stack.gateway, devices: 200, perMessage, messagesPerSecond: offered > 0 ? offered / perMessage : 0, inFlight: perMessage === 1 ? 2000 : 100 })
     const t0 = performance.now()
@@ -147,7 +149,7 @@ async function pipelineRun (perMessage: number, rawRate: number | undefined): Pr
     const tEnd = performance.now()
     clearInterval(sampler)
     const latencies = await probe.stop()
-    const after = { broker: cpuAndRss(broker), ingest: cpuAndRss(ingest) }
+    const after = { broker: cpuAndRss(broker), ingest: cpuAndRss(ingest), influxd: cpuAndRss(influxPid), sender: process.cpuUsage(before.sender) }
     const wall = (tEnd - t0) / 1000
     const rate = Math.round(stored / wall)
     emit({
@@ -164,7 +166,11 @@ async function pipelineRun (perMessage: number, rawRate: number | undefined): Pr
       shareOfRaw: rawRate === undefined ? undefined : Number((rate / rawRate).toFixed(2)),
       latencyMs: { samples: latencies.length, p50: Math.round(percentile(latencies, 0.5)), p99: Math.round(percentile(latencies, 0.99)) },
       broker: { cpuPctOfOneCore: Math.round((after.broker.cpuMs - before.broker.cpuMs) / (wall * 10)), peakRssMb: peakRss.broker },
-      ingest: { cpuPctOfOneCore: Math.round((after.ingest.cpuMs - before.ingest.cpuMs) / (wall * 10)), peakRssMb: peakRss.ingest }
+      ingest: { cpuPctOfOneCore: Math.round((after.ingest.cpuMs - before.ingest.cpuMs) / (wall * 10)), peakRssMb: peakRss.ingest },
+      // Who else shares the cores: influxd, and this process (the MQTT sender and the probes).
+      influxd: { cpuPctOfOneCore: Math.round((after.influxd.cpuMs - before.influxd.cpuMs) / (wall * 10)) },
+      sender: { cpuPctOfOneCore: Math.round((after.sender.user + after.sender.system) / 1000 / (wall * 10)) },
+      loadAverage1m: Number(loadavg()[0].toFixed(2))
     })
   })
 }

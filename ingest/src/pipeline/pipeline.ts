@@ -67,6 +67,8 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
   const maxFutureMs = parseDuration(config.maxFuture)
   const inFlight = new Set<Promise<void>>()
   const formatter = createReadingLineFormatter()
+  // Counts rewinds of the consumer, so a batch read before one is not written after it.
+  let rewinds = 0
   const readingsIn = metrics.readingsIn
   let abort = new AbortController()
   let loopDone: Promise<void> | null = null
@@ -138,8 +140,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
     }
   }
 
-  async function processBatch (entries: QueueEntry[], signal: AbortSignal): Promise<void> {
-    const prepared = prepare(entries)
+  async function processBatch (entries: QueueEntry[], prepared: Prepared, signal: AbortSignal): Promise<void> {
     storeQuarantine(prepared.records)
     prepared.records = []
     const { lines } = prepared
@@ -179,13 +180,13 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
     metrics.batches.inc({ outcome: 'done' })
   }
 
+  // One batch is read and prepared while `maxInFlightBatches` are being written, so a write that
+  // completes is followed at once by the next (InfluxDB is not left waiting while ingest decodes).
+  // It is written only once there is room; at a stop it is dropped unreleased, and after a rewind
+  // (a failed batch) it is dropped too, since its entries will be handed out again.
   async function loop (): Promise<void> {
     const signal = abort.signal
     while (!stopping) {
-      if (inFlight.size >= config.maxInFlightBatches) {
-        await Promise.race([...inFlight, stopRequested])
-        continue
-      }
       let entries: QueueEntry[]
       try {
         entries = await log.read(consumer, config.batchEntries, config.batchBytes)
@@ -199,12 +200,17 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
         await Promise.race([log.waitForData(pollMs), stopRequested])
         continue
       }
-      const task: Promise<void> = processBatch(entries, signal)
+      const readAt = rewinds
+      const prepared = prepare(entries)
+      while (!stopping && inFlight.size >= config.maxInFlightBatches) await Promise.race([...inFlight, stopRequested])
+      if (stopping) break
+      if (readAt !== rewinds) continue
+      const task: Promise<void> = processBatch(entries, prepared, signal)
         .catch(err => {
           // Only a failing quarantine or release gets here: the entries stay unreleased and are
           // handed out again from the oldest.
           logger.error('batch failed; its entries stay unreleased and are read again', { err })
-          if (!stopping) log.rewind(consumer)
+          if (!stopping) { rewinds++; log.rewind(consumer) }
         })
         .finally(() => {
           inFlight.delete(task)
