@@ -97,7 +97,7 @@ t.test('dashboards against a real influxd filled by the simulator', async t => {
   // Gateways report status (hourly here, the last one retained) and a flow opens and closes a valve.
   const fleet = fixture.ingest.fleetStatus
   if (fleet === undefined) throw new Error('ingest has no fleet-status subscriber')
-  await eventually(() => fleet.stats().connected, 10_000, 'the fleet-status subscriber')
+  await eventually(() => fleet.stats().subscribed, 10_000, 'the fleet-status subscriber')
   const flows = await broker.connect({ username: 'svc-flows', password: await broker.add({ id: 'svc-flows', kind: 'service', role: 'service' }) })
   for (const [i, site] of ['farm-a', 'river-a'].entries()) {
     const id = `gw-${site}`

@@ -44,6 +44,8 @@ export interface FleetStatusStats {
   dropped: Record<'overflow' | 'rejected' | 'failed', number>
   pending: number
   connected: boolean
+  /** Connected and every subscription granted (cleared when the connection closes). */
+  subscribed: boolean
 }
 
 export interface FleetStatus {
@@ -73,6 +75,7 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
   const warnedTopics = new Set<string>()
   let writing: Promise<void> | null = null
   let closing = false
+  let subscribed = false
   const idleWaiters: Array<() => void> = []
 
   const client = mqtt.connect(options.mqtt.url, {
@@ -93,8 +96,10 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
       if (err !== undefined && err !== null) { if (!closing) logger?.warn('fleet status: subscribe failed; retried on the next connect', { err }); return }
       const refused = (granted ?? []).filter(g => g.qos === 128).map(g => g.topic)
       if (refused.length > 0) logger?.error('fleet status: the broker refused subscriptions; give the principal a service role', { refused, username: options.mqtt.username })
+      else subscribed = client.connected
     })
   })
+  client.on('close', () => { subscribed = false })
   client.on('error', err => { logger?.warn('fleet status: connection problem; retrying', { err }) })
   client.on('message', (topic, payload) => { handleMessage(topic, payload) })
 
@@ -176,7 +181,8 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
         written: written.get(),
         dropped: { overflow: dropped.get({ reason: 'overflow' }), rejected: dropped.get({ reason: 'rejected' }), failed: dropped.get({ reason: 'failed' }) },
         pending: queue.length + inFlight,
-        connected: client.connected
+        connected: client.connected,
+        subscribed
       }
     },
     close (closeOptions = {}) {
