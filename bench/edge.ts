@@ -117,11 +117,12 @@ async function polling (): Promise<void> {
   for (const pty of ptys) await pty.close()
   await broker.close()
   const cpuPct = Math.round((1000 * (b.cpuMs - a.cpuMs) / elapsed)) / 10
+  const readingsPerS = Math.round(((received - r0) / elapsed) * 10_000) / 10
   emit({
     bench: 'edge.polling', node: process.version, devices: 51, seconds: Math.round(elapsed / 1000),
-    readingsPerS: Math.round(((received - r0) / elapsed) * 10_000) / 10,
-    rssMb: b.rssMb, peakRssMb: peakRss, cpuPctOfOneCore: cpuPct,
-    targets: { rssMb: 80, cpuPct: 10 }, ok: peakRss <= 80 && cpuPct <= 10
+    readingsPerS, rssMb: b.rssMb, peakRssMb: peakRss, cpuPctOfOneCore: cpuPct,
+    // 51 devices at 1 Hz: an agent that stopped polling must not pass on its low memory.
+    targets: { rssMb: 80, cpuPct: 10, readingsPerS: 45 }, ok: readingsPerS >= 45 && peakRss <= 80 && cpuPct <= 10
   })
 }
 
