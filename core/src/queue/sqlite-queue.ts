@@ -228,6 +228,8 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
         const state = readState()
         const t = now()
         let blocked = false
+        let addedCount = 0
+        let addedBytes = 0
         for (const call of calls) {
           const tooBig = (limits.maxEntries > 0 && call.items.length > limits.maxEntries) || (limits.maxBytes > 0 && call.size > limits.maxBytes)
           if (limits.onFull === 'backpressure') {
@@ -242,7 +244,12 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
           } else {
             const before = drops.length
             dropOldestFor(state, call.items.length, call.size, drops)
-            if (drops.length > before) Object.assign(state, readState())
+            if (drops.length > before) {
+              // The stored counters lack this commit's earlier calls until the end of the flush.
+              Object.assign(state, readState())
+              state.depth += addedCount
+              state.bytes += addedBytes
+            }
           }
           const ids: number[] = []
           for (const item of call.items) {
@@ -251,10 +258,15 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
           }
           state.depth += call.items.length
           state.bytes += call.size
-          st.addState.run(call.items.length, 'depth')
-          st.addState.run(call.size, 'bytes')
-          st.addState.run(call.items.length, 'appended')
+          addedCount += call.items.length
+          addedBytes += call.size
           accepted.push({ call, ids })
+        }
+        // The counters move once per commit, not once per call (same transaction, same totals).
+        if (addedCount > 0) {
+          st.addState.run(addedCount, 'depth')
+          st.addState.run(addedBytes, 'bytes')
+          st.addState.run(addedCount, 'appended')
         }
       })
     } catch (err) {
