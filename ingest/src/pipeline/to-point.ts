@@ -55,23 +55,43 @@ export interface ReadingLineFormatter {
 export function createReadingLineFormatter (): ReadingLineFormatter {
   const measurement = createEscapeCache(escapeMeasurement)
   const key = createEscapeCache(escapeKey)
+  // "kind,device=…,site=…" per site, device and kind: built once, shared by every line.
+  let series = new Map<string, Map<string, Map<string, string>>>()
+  let seriesCount = 0
+
+  function seriesOf (kind: string, device: string, site: string): string {
+    let bySite = series.get(kind)
+    if (bySite === undefined) { bySite = new Map(); series.set(kind, bySite) }
+    let byDevice = bySite.get(site)
+    if (byDevice === undefined) { byDevice = new Map(); bySite.set(site, byDevice) }
+    let text = byDevice.get(device)
+    if (text === undefined) {
+      // formatPoint sorts tags by key (device < site) and leaves out empty values.
+      text = [measurement(kind), device === '' ? '' : `,device=${key(device)}`, site === '' ? '' : `,site=${key(site)}`].join('')
+      if (seriesCount >= 100_000) { series = new Map(); seriesCount = 0 }
+      byDevice.set(device, text)
+      seriesCount++
+    }
+    return text
+  }
+
   return {
     format (reading, site, flags) {
-      // formatPoint sorts tags by key (device < site) and leaves out empty values.
-      let line = measurement(reading.kind)
-      if (reading.device !== '') line += ',device=' + key(reading.device)
-      if (site !== '') line += ',site=' + key(site)
+      // The parts are joined once, so a line is one flat string: it stays alive until its write
+      // completes, and a tree of concatenations would cost the garbage collector far more.
+      const parts: string[] = [seriesOf(reading.kind, reading.device, site)]
       let sep = ' '
       const metrics = reading.metrics
       for (const metric in metrics) {
-        line += sep + key(metric) + '=' + formatFloat(metrics[metric])
+        parts.push(sep, key(metric), '=', formatFloat(metrics[metric]))
         sep = ','
       }
-      line += sep + 'seq=' + String(reading.seq) + 'i'
+      parts.push(sep, 'seq=', String(reading.seq), 'i')
       let notOk: string[] | undefined
       for (const metric in flags) if (flags[metric] !== 'ok') (notOk ??= []).push(metric)
-      if (notOk !== undefined) line += ',flags=' + formatStringField(notOk.sort().map(m => `${m}=${flags[m]}`).join(','))
-      return line + ' ' + String(Math.trunc(reading.ts))
+      if (notOk !== undefined) parts.push(',flags=', formatStringField(notOk.sort().map(m => `${m}=${flags[m]}`).join(',')))
+      parts.push(' ', String(Math.trunc(reading.ts)))
+      return parts.join('')
     }
   }
 }
