@@ -3,7 +3,6 @@
 // re-sending a message whose publish failed (same readings, same seq: storage makes it idempotent).
 import mqtt, { type MqttClient } from 'mqtt'
 import { buildTopic } from '../../core/src/topics.ts'
-import type { Reading } from '../../core/src/reading.ts'
 
 export interface LoadOptions {
   mqttUrl: string
@@ -65,39 +64,51 @@ export function startLoad (options: LoadOptions): Load {
   let waiters: Array<() => void> = []
   let lastMessage: { device: string, ts: number, at: number } | undefined
 
-  function nextMessage (): Reading[] {
-    const d = device
-    device = (device + 1) % options.devices
-    const readings: Reading[] = []
-    for (let i = 0; i < options.perMessage; i++) {
-      const seq = ++seqs[d]
-      const metrics: Record<string, number> = options.kind === 'weather'
-        ? { temperature_c: 15 + (seq % 50) / 10, humidity_pct: 40 + (seq % 40) }
-        : { moisture_vwc_pct: 20 + (seq % 100) / 10, temperature_c: 15 + (seq % 50) / 10 }
-      readings.push({ device: deviceName(d), kind: options.kind ?? 'soil', ts: startTs + seq * 1000, seq, metrics })
-    }
-    return readings
+  /**
+   * The next message: `perMessage` consecutive readings of one device. Its payload is written
+   * directly as the JSON text JSON.stringify gives for the same readings (the sender shares the
+   * cores with the system under test, so it should cost little); a resend reuses it.
+   */
+  interface Message { device: string, firstSeq: number, count: number, lastTs: number, payload: string }
+
+  function readingJson (device: string, seq: number): string {
+    const ts = startTs + seq * 1000
+    const metrics = options.kind === 'weather'
+      ? `{"temperature_c":${15 + (seq % 50) / 10},"humidity_pct":${40 + (seq % 40)}}`
+      : `{"moisture_vwc_pct":${20 + (seq % 100) / 10},"temperature_c":${15 + (seq % 50) / 10}}`
+    return `{"device":"${device}","kind":"${options.kind ?? 'soil'}","ts":${ts},"seq":${seq},"metrics":${metrics}}`
   }
 
-  function send (readings: Reading[]): void {
+  function nextMessage (): Message {
+    const d = device
+    device = (device + 1) % options.devices
+    const name = deviceName(d)
+    const firstSeq = seqs[d] + 1
+    seqs[d] += options.perMessage
+    const parts: string[] = []
+    for (let i = 0; i < options.perMessage; i++) parts.push(readingJson(name, firstSeq + i))
+    const payload = options.perMessage === 1 ? parts[0] : `[${parts.join(',')}]`
+    return { device: name, firstSeq, count: options.perMessage, lastTs: startTs + (firstSeq + options.perMessage - 1) * 1000, payload }
+  }
+
+  function send (message: Message): void {
     outstanding++
-    const payload = JSON.stringify(readings.length === 1 ? readings[0] : readings)
     const now = performance.now()
-    const tail = readings[readings.length - 1]
-    lastMessage = { device: tail.device, ts: tail.ts, at: now }
-    if (options.trackPublishTimes === true) for (const r of readings) publishedAt.set(`${r.device}:${r.seq}`, now)
-    client.publish(topic, payload, { qos: 1 }, err => {
+    lastMessage = { device: message.device, ts: message.lastTs, at: now }
+    if (options.trackPublishTimes === true) for (let i = 0; i < message.count; i++) publishedAt.set(`${message.device}:${message.firstSeq + i}`, now)
+    client.publish(topic, message.payload, { qos: 1 }, err => {
       if (err !== undefined && err !== null) {
         // Not acknowledged: it may or may not have been stored, so it is sent again.
         outstanding--
-        setTimeout(() => send(readings), 200)
+        setTimeout(() => send(message), 200)
         return
       }
       outstanding--
-      for (const r of readings) {
-        let set = acked.get(r.device)
-        if (set === undefined) { set = new Set(); acked.set(r.device, set) }
-        if (!set.has(r.seq)) { set.add(r.seq); ackedCount++ }
+      let set = acked.get(message.device)
+      if (set === undefined) { set = new Set(); acked.set(message.device, set) }
+      for (let i = 0; i < message.count; i++) {
+        const seq = message.firstSeq + i
+        if (!set.has(seq)) { set.add(seq); ackedCount++ }
       }
       if (outstanding === 0) { for (const w of waiters) w(); waiters = [] }
       pump()
