@@ -68,6 +68,8 @@ export interface AlertStore {
   history: (id: number) => AlertEvent[]
   /** Events with id > after, oldest first (for sinks catching up). */
   eventsAfter: (after: number, limit?: number) => AlertEvent[]
+  /** Runs `fn` in one transaction: every change it makes commits together (one fsync). */
+  batch: <T>(fn: () => T) => T
   close: () => void
 }
 
@@ -263,6 +265,7 @@ export function openAlertStore (path: string): AlertStore {
       return rows.map(row => eventFromRow(row, mustGet(Number(row.alert_id))))
     },
 
+    batch: fn => withTransaction(db, fn),
     close () {
       if (db.isOpen) db.close()
     }

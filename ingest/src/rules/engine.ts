@@ -112,11 +112,26 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
     }
   }
 
+  // Alert changes of one batch (or tick) commit together, in one transaction, and reach the sinks
+  // only after it: one fsync per batch, and nothing is published that the store does not hold.
+  let committed: Array<AlertEvent | null> = []
+
+  function inOneTransaction (fn: () => void): void {
+    const events: Array<AlertEvent | null> = []
+    committed = events
+    try {
+      deps.alerts.batch(fn)
+    } finally {
+      committed = []
+    }
+    for (const event of events) deliver(event)
+  }
+
   function apply (fired: Fired): void {
     const { rule, subject, signal } = fired
     const at = now()
     if (signal.action === 'raise') {
-      deliver(deps.alerts.raise({
+      committed.push(deps.alerts.raise({
         rule: rule.id,
         kind: rule.kind,
         subject,
@@ -131,7 +146,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
         at
       }))
     } else {
-      deliver(deps.alerts.clear(rule.id, subject, at, `rule:${rule.id}`, signal.message, { value: signal.value, seq: signal.seq, ts: signal.ts }))
+      committed.push(deps.alerts.clear(rule.id, subject, at, `rule:${rule.id}`, signal.message, { value: signal.value, seq: signal.seq, ts: signal.ts }))
     }
   }
 
@@ -185,12 +200,14 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
 
   function processBatch (entries: QueueEntry[]): void {
     const t = now()
-    for (const entry of entries) {
-      if (entry.id <= watermark) continue
-      evaluateEntry(entry)
-      evaluatedCount++
-      metrics?.lagSeconds.observe(Math.max(0, t - entry.appendedAt) / 1000)
-    }
+    inOneTransaction(() => {
+      for (const entry of entries) {
+        if (entry.id <= watermark) continue
+        evaluateEntry(entry)
+        evaluatedCount++
+        metrics?.lagSeconds.observe(Math.max(0, t - entry.appendedAt) / 1000)
+      }
+    })
     persist(entries[entries.length - 1].id)
   }
 
@@ -213,17 +230,19 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
 
   function tick (at = now()): void {
     const ctx = { startedAt }
-    for (const rule of rules) {
-      if (rule.definition.tick === undefined || !rule.enabled) continue
-      try {
-        const { fired, dirty: changed } = runTick(rule, subjectsOf(rule), at, ctx)
-        markDirty(rule.id, changed)
-        for (const f of fired) apply(f)
-      } catch (err) {
-        metrics?.ruleErrors.inc({ rule: rule.id })
-        logger.error('rule tick failed', { err, rule: rule.id })
+    inOneTransaction(() => {
+      for (const rule of rules) {
+        if (rule.definition.tick === undefined || !rule.enabled) continue
+        try {
+          const { fired, dirty: changed } = runTick(rule, subjectsOf(rule), at, ctx)
+          markDirty(rule.id, changed)
+          for (const f of fired) apply(f)
+        } catch (err) {
+          metrics?.ruleErrors.inc({ rule: rule.id })
+          logger.error('rule tick failed', { err, rule: rule.id })
+        }
       }
-    }
+    })
     if (dirty.size > 0) persist(null)
   }
 
