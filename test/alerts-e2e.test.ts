@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path'
 import mqtt from 'mqtt'
 import { stringify } from 'yaml'
 import { startInfluxd } from './harness/influxd.ts'
-import { startFlowsTestStack } from './harness/flows-stack.ts'
+import { startTestStack } from './harness/stack.ts'
 import { storedSeqs } from './harness/load.ts'
 import { runSim } from '../device-sim/src/main.ts'
 import { expandRanges } from '../device-sim/src/report.ts'
@@ -90,7 +90,7 @@ t.test('drought → alert in the API, on MQTT and in InfluxDB → webhook and va
   const pty = await openPtyPair()
   const bus = await startModbusBusSim({ path: pty.device, addresses: Object.values(PLOTS).map(p => p.address) })
 
-  const stack = await startFlowsTestStack({
+  const stack = await startTestStack({
     influxUrl: influx.url,
     principals: [
       { id: VALVE_GW, kind: 'gateway', sites: [SITE], description: 'the edge agent driving the irrigation valves' },
