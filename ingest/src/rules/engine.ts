@@ -2,8 +2,10 @@
 // InfluxDB is down or slow. Per batch of log entries: decode (site from the topic, device default
 // = topic id), evaluate every rule whose scope matches, record alert changes in the alert store
 // and hand them to the sinks, persist the changed rule states (rules.db) with the batch's last log
-// id, and only then release the entries. A timer ticks the time-based kinds. Rule files are
-// reloaded on change (fs.watch + debounce); a rule that keeps its id and kind keeps its state.
+// id, and only then release the entries. Index observations of the kinds (AQI per closed hour, GB
+// 3838 class per reading) go to the sinks that store series. A timer ticks the time-based kinds.
+// Rule files are reloaded on change (fs.watch + debounce); a rule that keeps its id and kind keeps
+// its state.
 import { watch, type FSWatcher } from 'node:fs'
 import { decodeLogMeta } from '@shennong/core/ingest-log.ts'
 import { decodeReadings } from '@shennong/core/reading.ts'
@@ -17,7 +19,7 @@ import type { AlertSink } from '../alerts/sinks/alert-sink.ts'
 import type { AlertMetrics } from '../alerts/alert-metrics.ts'
 import type { RuleEngineConfig } from './config.ts'
 import { loadRuleDir, readRuleDir, type LoadedRule } from './rule-set.ts'
-import { runReading, runTick, type Fired, type SubjectRecord } from './rule-runner.ts'
+import { runReading, runTick, type Fired, type Observed, type SubjectRecord } from './rule-runner.ts'
 import { openRuleStateStore, ruleStatePath, type RuleStateStore, type StoredState } from './rule-state-store.ts'
 import type { ConfigIssue } from '@shennong/core/config.ts'
 
@@ -114,17 +116,37 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
 
   // Alert changes of one batch (or tick) commit together, in one transaction, and reach the sinks
   // only after it: one fsync per batch, and nothing is published that the store does not hold.
+  // Index observations (aqi, water_class) go with them, after the alert events, and only to the
+  // sinks that store series; like alert events, a sink takes them at once and never holds up the
+  // engine. Their point identity (index, site, device, time) makes a re-evaluation overwrite them.
   let committed: Array<AlertEvent | null> = []
+  let observed: Observed[] = []
 
   function inOneTransaction (fn: () => void): void {
     const events: Array<AlertEvent | null> = []
+    const observations: Observed[] = []
     committed = events
+    observed = observations
     try {
       deps.alerts.batch(fn)
     } finally {
       committed = []
+      observed = []
     }
     for (const event of events) deliver(event)
+    for (const o of observations) observe(o)
+  }
+
+  function observe (o: Observed): void {
+    const record = { rule: o.rule.id, site: o.site, device: o.device, observation: o.observation }
+    for (const sink of deps.sinks) {
+      if (sink.observe === undefined) continue
+      try {
+        sink.observe(record)
+      } catch (err) {
+        logger.error('alert sink threw on an index observation', { err, sink: sink.name })
+      }
+    }
   }
 
   function apply (fired: Fired): void {
@@ -194,6 +216,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
         if (result.skipped > 0) metrics?.flaggedSkips.inc({}, result.skipped)
         markDirty(rule.id, result.dirty)
         for (const f of result.fired) apply(f)
+        observed.push(...result.observed)
       }
     }
   }
@@ -234,9 +257,10 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
       for (const rule of rules) {
         if (rule.definition.tick === undefined || !rule.enabled) continue
         try {
-          const { fired, dirty: changed } = runTick(rule, subjectsOf(rule), at, ctx)
-          markDirty(rule.id, changed)
-          for (const f of fired) apply(f)
+          const out = runTick(rule, subjectsOf(rule), at, ctx)
+          markDirty(rule.id, out.dirty)
+          for (const f of out.fired) apply(f)
+          observed.push(...out.observed)
         } catch (err) {
           metrics?.ruleErrors.inc({ rule: rule.id })
           logger.error('rule tick failed', { err, rule: rule.id })

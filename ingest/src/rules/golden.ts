@@ -4,12 +4,14 @@
 // `{"tick": ts}` (the engine's timer) or `{"restart": ts}` (state goes through JSON, as through
 // rules.db, and the engine's start time becomes ts). Expected lines list only the fields that
 // matter: action, subject, severity, value (±1e-6), ts, seq, messageIncludes, details (subset).
+// A case may also hold `expected-indices.ndjson`: the index observations (aqi, water_class) in
+// order, each naming index, subject, site, device, ts and values (subset; integers as {"int": n}).
 import { readdirSync, readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { parseTimestamp, type Reading } from '@shennong/core/reading.ts'
 import { compileRule, type LoadedRule } from './rule-set.ts'
-import { runReading, runTick, type Fired, type SubjectRecord } from './rule-runner.ts'
+import { runReading, runTick, type Fired, type Observed, type SubjectRecord } from './rule-runner.ts'
 
 export interface GoldenCase {
   name: string
@@ -61,16 +63,28 @@ function project (fired: Fired): Record<string, unknown> {
   }
 }
 
+function projectIndex (o: Observed): Record<string, unknown> {
+  return { index: o.observation.index, subject: o.subject, site: o.site, device: o.device, ts: o.observation.ts, values: o.observation.values }
+}
+
 /** Runs a golden folder; returns the signals in order (projected to plain objects). */
 export function runGolden (dir: string): Array<Record<string, unknown>> {
+  return runGoldenAll(dir).signals
+}
+
+/** Runs a golden folder; returns the signals and the index observations, each in order. */
+export function runGoldenAll (dir: string): { signals: Array<Record<string, unknown>>, indices: Array<Record<string, unknown>> } {
   const rule = loadGoldenRule(dir)
   let subjects = new Map<string, SubjectRecord>()
   let startedAt = 0
   const out: Array<Record<string, unknown>> = []
+  const indices: Array<Record<string, unknown>> = []
   ndjson(join(dir, 'readings.ndjson')).forEach((line, i) => {
     const where = `${dir}/readings.ndjson:${i + 1}`
     if ('tick' in line) {
-      for (const f of runTick(rule, subjects, ms(line.tick, where), { startedAt }).fired) out.push(project(f))
+      const r = runTick(rule, subjects, ms(line.tick, where), { startedAt })
+      for (const f of r.fired) out.push(project(f))
+      for (const o of r.observed) indices.push(projectIndex(o))
       return
     }
     if ('restart' in line) {
@@ -80,9 +94,46 @@ export function runGolden (dir: string): Array<Record<string, unknown>> {
     }
     const { site = 'site-a', ...rest } = line
     const reading = { ...rest, ts: ms(rest.ts, where), seq: rest.seq ?? i + 1 } as Reading
-    for (const f of runReading(rule, subjects, reading, site as string).fired) out.push(project(f))
+    const r = runReading(rule, subjects, reading, site as string)
+    for (const f of r.fired) out.push(project(f))
+    for (const o of r.observed) indices.push(projectIndex(o))
   })
-  return out
+  return { signals: out, indices }
+}
+
+/** Whether the case lists its index observations (expected-indices.ndjson). */
+export function hasGoldenIndices (dir: string): boolean {
+  return existsSync(join(dir, 'expected-indices.ndjson'))
+}
+
+/** Like compareGolden, for expected-indices.ndjson: `values` compares the keys each line names. */
+export function compareGoldenIndices (dir: string): { actual: Array<Record<string, unknown>>, expected: Array<Record<string, unknown>> } {
+  const got = runGoldenAll(dir).indices
+  const want = ndjson(join(dir, 'expected-indices.ndjson'))
+  const actual: Array<Record<string, unknown>> = []
+  const expected: Array<Record<string, unknown>> = []
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    const g = got[i]
+    const w = want[i]
+    if (w === undefined) { actual.push(g); expected.push({}); continue }
+    if (g === undefined) { actual.push({}); expected.push(w); continue }
+    const a: Record<string, unknown> = {}
+    const e: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(w)) {
+      if (key === 'ts') { e.ts = ms(value, `${dir}/expected-indices.ndjson:${i + 1}`); a.ts = g.ts; continue }
+      if (key === 'values') {
+        const gv = (g.values ?? {}) as Record<string, unknown>
+        e.values = value
+        a.values = Object.fromEntries(Object.keys(value as object).map(k => [k, gv[k]]))
+        continue
+      }
+      e[key] = value
+      a[key] = g[key]
+    }
+    actual.push(a)
+    expected.push(e)
+  }
+  return { actual, expected }
 }
 
 function close (a: unknown, b: unknown): boolean {

@@ -1,7 +1,9 @@
 // A rule kind (STYLE "A rule kind"): a pure function with explicit state,
-// `evaluate(config, state, reading) → { state, alerts }`, and for time-based kinds
-// `tick(config, state, now) → { state, alerts }`. The engine owns I/O, persistence and the alert
-// lifecycle; a kind only says "raise at this severity" or "clear" for one subject.
+// `evaluate(config, state, reading) → { state, alerts, indices? }`, and for time-based kinds
+// `tick(config, state, now) → { state, alerts, indices? }`. The engine owns I/O, persistence and the
+// alert lifecycle; a kind only says "raise at this severity" or "clear" for one subject, and may
+// report the national index it computed (AQI of an hour, GB 3838 class) as observations, which the
+// engine hands to the sinks that store series (InfluxDB measurements `aqi`, `water_class`).
 import type { TSchema } from 'typebox'
 import type { Kind } from '@shennong/core/catalog.ts'
 import type { Reading } from '@shennong/core/reading.ts'
@@ -17,9 +19,27 @@ export type AlertSignal =
   | { action: 'raise', severity: Severity, value: number | null, message: string, ts: number, seq: number | null, details?: Record<string, unknown> }
   | { action: 'clear', value: number | null, message: string, ts: number, seq: number | null }
 
+/** A value of an index observation: a plain number is a float, `{ int }` an integer, a string text. */
+export type IndexValue = number | string | { int: number }
+
+/**
+ * An index a kind computed for the subject it evaluated, whether or not it raised anything. Written
+ * as a point of measurement `index` with tags site and device (from the subject's reading) at `ts`:
+ * the same evaluation again (after a restart) gives the same point identity and overwrites it.
+ */
+export interface IndexObservation {
+  /** Measurement name: `aqi`, `water_class`. */
+  index: string
+  /** Epoch ms: the point's time (AQI: the hour's start; water class: the reading's time). */
+  ts: number
+  values: Record<string, IndexValue>
+}
+
 export interface Outcome<S> {
   state: S
   alerts: AlertSignal[]
+  /** Index observations (kinds that compute a national index); absent means none. */
+  indices?: IndexObservation[]
 }
 
 export interface TickContext {

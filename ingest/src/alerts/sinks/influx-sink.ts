@@ -1,12 +1,14 @@
 // InfluxDB output: measurement `alert` (ARCHITECTURE §7, for Grafana annotations), tags site,
-// device, rule, severity (bounded identity), fields value, message, state, seq, event. It never
-// holds up alerting: events wait in a bounded buffer (drop-oldest, counted) while the writer
-// retries; a write that fails for good (points rejected) is counted as dropped.
+// device, rule, severity (bounded identity), fields value, message, state, seq, event; and the
+// rules' index observations as their own measurements (`aqi`, `water_class`: tags site, device,
+// the kind's fields, time the kind chose, so a re-evaluation overwrites its point). It never holds
+// up alerting: alert and index points wait in one bounded buffer (drop-oldest, counted) while the
+// writer retries; a write that fails for good (points rejected) is counted as dropped.
 import type { Logger } from '@shennong/core/logger.ts'
 import type { InfluxWriter, Point } from '../../influx/writer.ts'
 import type { AlertEvent } from '../alert.ts'
 import type { AlertMetrics } from '../alert-metrics.ts'
-import type { AlertSink } from './alert-sink.ts'
+import type { AlertSink, IndexRecord } from './alert-sink.ts'
 
 export interface InfluxSinkConfig {
   /** Points kept while InfluxDB is down; beyond it the oldest are dropped and counted. Default 10000. */
@@ -23,6 +25,12 @@ export function toAlertPoint (event: AlertEvent): Point {
   if (a.value !== null) fields.value = a.value
   if (a.seq !== null) fields.seq = { int: a.seq }
   return { measurement: ALERT_MEASUREMENT, tags: { site: a.site, device: a.device, rule: a.rule, severity: a.severity }, fields, ts: event.at }
+}
+
+/** An index observation as a point: measurement = the index, tags site and device, its values as fields. */
+export function toIndexPoint (record: IndexRecord): Point {
+  const o = record.observation
+  return { measurement: o.index, tags: { site: record.site, device: record.device }, fields: { ...o.values }, ts: o.ts }
 }
 
 export function createInfluxSink (config: InfluxSinkConfig, deps: { writer: InfluxWriter, metrics?: AlertMetrics, logger?: Logger }): AlertSink {
@@ -64,15 +72,23 @@ export function createInfluxSink (config: InfluxSinkConfig, deps: { writer: Infl
     })
   }
 
+  function enqueue (point: Point): void {
+    queue.push(point)
+    while (queue.length > maxPending) {
+      queue.shift()
+      deps.metrics?.dropped.inc(labels)
+    }
+    kick()
+  }
+
   return {
     name: 'influx',
     deliver (event) {
-      queue.push(toAlertPoint(event))
-      while (queue.length > maxPending) {
-        queue.shift()
-        deps.metrics?.dropped.inc(labels)
-      }
-      kick()
+      enqueue(toAlertPoint(event))
+    },
+    observe (record) {
+      if (Object.keys(record.observation.values).length === 0) return
+      enqueue(toIndexPoint(record))
     },
     pending: () => queue.length + inFlight,
     async close () {

@@ -3,12 +3,14 @@
 // SO2 1h > 800 (Table 1 note 2) and optionally the 8-hour O3 sliding mean. An hour closes when the
 // first reading of a later hour arrives, or on the timer `lateness` after its end. The edition
 // goes by date (2012 before 2026-03-01 Beijing time, then 2026, whose table is configurable
-// because it is unverified). The AQI category (level 1–6) maps to a severity.
+// because it is unverified). The AQI category (level 1–6) maps to a severity. Every closed hour
+// with an AQI is also reported as an index observation (measurement `aqi`, time = the hour's
+// start), whether or not it raised anything: the dashboards' continuous AQI series.
 import Type, { type Static } from 'typebox'
 import { parseDuration } from '@shennong/core/duration.ts'
-import { computeAqi, type AqiConcentrations, type AqiTable } from '../../indices/aqi.ts'
+import { computeAqi, type AqiConcentrations, type AqiItem, type AqiResult, type AqiTable } from '../../indices/aqi.ts'
 import type { Severity } from '../../alerts/severity.ts'
-import { unchanged, type AlertSignal, type Outcome, type RuleKind } from '../rule-kind.ts'
+import { unchanged, type AlertSignal, type IndexObservation, type IndexValue, type Outcome, type RuleKind } from '../rule-kind.ts'
 import { Duration, SeverityOrNone } from '../schema-parts.ts'
 
 const HOUR = 3_600_000
@@ -62,6 +64,33 @@ function mean (hours: AqiState['hours'], p: Pollutant, n: number, need: number):
 // spec §4: inputs are reported values, integers in µg/m³ and one decimal for CO in mg/m³.
 const round = (v: number | undefined, digits = 0): number | undefined => v === undefined ? undefined : Math.round(v * 10 ** digits) / 10 ** digits
 
+/** Measurement of the hourly AQI observations. */
+export const AQI_INDEX = 'aqi'
+
+// Field iaqi_<pollutant>: the IAQI of a pollutant is the highest of its items (O3 1h and, when
+// included, 8h; SO2 1h or, above 800 µg/m³, its 24-hour replacement; PM 1-hour means).
+const IAQI_FIELD: Record<AqiItem, string> = {
+  SO2_1h: 'iaqi_so2', SO2_24h: 'iaqi_so2', NO2_1h: 'iaqi_no2', NO2_24h: 'iaqi_no2', CO_1h: 'iaqi_co', CO_24h: 'iaqi_co',
+  O3_1h: 'iaqi_o3', O3_8h: 'iaqi_o3', PM10_1h: 'iaqi_pm10', PM10_24h: 'iaqi_pm10', PM25_1h: 'iaqi_pm25', PM25_24h: 'iaqi_pm25'
+}
+
+/** The hour's AQI as an observation: one point per station and hour, at the hour's start. */
+export function aqiObservation (hour: number, result: AqiResult & { aqi: number, category: NonNullable<AqiResult['category']> }): IndexObservation {
+  const values: Record<string, IndexValue> = {
+    aqi: { int: result.aqi },
+    level: { int: result.category.level },
+    primary: result.primary.join(','),
+    edition: result.edition,
+    complete: { int: result.complete ? 1 : 0 }
+  }
+  for (const [item, v] of Object.entries(result.iaqi) as Array<[AqiItem, number]>) {
+    const key = IAQI_FIELD[item]
+    const prev = values[key] as { int: number } | undefined
+    if (prev === undefined || v > prev.int) values[key] = { int: v }
+  }
+  return { index: AQI_INDEX, ts: hour, values }
+}
+
 function closeHour (config: AqiRuleConfig, state: AqiState): Outcome<AqiState> {
   if (state.hour === null) return unchanged(state)
   const hour = state.hour
@@ -87,6 +116,7 @@ function closeHour (config: AqiRuleConfig, state: AqiState): Outcome<AqiState> {
     : result
   if (final.aqi === null || final.category === null) return { state: base, alerts: [] }
   const severity = config.severities[final.category.level] ?? null
+  const indices = [aqiObservation(hour, { ...final, aqi: final.aqi, category: final.category })]
   const alerts: AlertSignal[] = []
   const ts = hour + HOUR
   const hourText = `${new Date(hour).toISOString().slice(0, 13)}h UTC`
@@ -105,7 +135,7 @@ function closeHour (config: AqiRuleConfig, state: AqiState): Outcome<AqiState> {
       })
     }
   }
-  return { state: { ...base, severity }, alerts }
+  return { state: { ...base, severity }, alerts, indices }
 }
 
 export const aqi: RuleKind<AqiRaw, AqiRuleConfig, AqiState> = {
@@ -139,7 +169,7 @@ export const aqi: RuleKind<AqiRaw, AqiRuleConfig, AqiState> = {
       const prev = sums[p] ?? [0, 0]
       sums[p] = [prev[0] + reading.metrics[p], prev[1] + 1]
     }
-    return { state: { ...s, hour, sums, seq: reading.seq }, alerts: out.alerts }
+    return { state: { ...s, hour, sums, seq: reading.seq }, alerts: out.alerts, ...(out.indices !== undefined ? { indices: out.indices } : {}) }
   },
   tick (config, state, now) {
     if (state.hour === null || now < state.hour + HOUR + config.latenessMs) return unchanged(state)

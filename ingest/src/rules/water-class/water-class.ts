@@ -1,12 +1,14 @@
 // water-class: the GB 3838-2002 class of a station (spec/water-quality.md §2, single-factor: the
 // worst class among the measured items) from its latest value of each item, compared with the
 // target class of its site. Worse than the target raises an alert naming the limiting items; the
-// severity grows with the number of classes between them.
+// severity grows with the number of classes between them. Every reading that classes the station is
+// also reported as an index observation (measurement `water_class`, time = the reading's): the
+// dashboards' class over time and limiting items.
 import Type, { type Static } from 'typebox'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { classifySurfaceWater, WATER_CLASSES, type SurfaceWaterValues, type WaterClass } from '../../indices/water-class.ts'
 import { SEVERITIES, type Severity } from '../../alerts/severity.ts'
-import { unchanged, type RuleKind } from '../rule-kind.ts'
+import { unchanged, type IndexObservation, type RuleKind } from '../rule-kind.ts'
 import { Duration, SeveritySchema } from '../schema-parts.ts'
 
 // Water metrics of the catalog that GB 3838 Table 1 classes.
@@ -33,6 +35,23 @@ export interface WaterClassConfig {
   severities: Severity[]
 }
 export interface WaterClassState { values: Record<string, [number, number]>, severity: Severity | null }
+
+/** Measurement of the class observations. */
+export const WATER_CLASS_INDEX = 'water_class'
+
+/** The station's class at `ts`: class_number 1–6 (6 = worse than V), class, limiting items, target. */
+export function waterClassObservation (ts: number, result: { class: string, classNumber: number, limiting: Array<{ metric: string }> }, target: Target): IndexObservation {
+  return {
+    index: WATER_CLASS_INDEX,
+    ts,
+    values: {
+      class_number: { int: result.classNumber },
+      class: result.class,
+      limiting: result.limiting.map(l => l.metric).join(','),
+      target_number: { int: WATER_CLASSES.indexOf(target) + 1 }
+    }
+  }
+}
 
 function targetOf (config: WaterClassConfig, site: string): Target | undefined {
   return config.targets[site] ?? config.defaultTarget
@@ -66,10 +85,11 @@ export const waterClass: RuleKind<WaterClassRaw, WaterClassConfig, WaterClassSta
     const gap = result.classNumber === null ? 0 : result.classNumber - targetNumber
     const severity = gap > 0 ? config.severities[Math.min(gap, config.severities.length) - 1] : null
     const next = { values, severity }
-    if (severity === state.severity) return { state: next, alerts: [] }
+    const indices = result.class === null || result.classNumber === null ? [] : [waterClassObservation(reading.ts, { class: result.class, classNumber: result.classNumber, limiting: result.limiting }, target)]
+    if (severity === state.severity) return { state: next, alerts: [], indices }
     const klass = result.class === 'worse-than-V' ? '劣V (worse than V)' : result.class ?? '?'
     if (severity === null) {
-      return { state: next, alerts: [{ action: 'clear', value: result.classNumber, message: `class ${klass} meets target ${target}`, ts: reading.ts, seq: reading.seq }] }
+      return { state: next, alerts: [{ action: 'clear', value: result.classNumber, message: `class ${klass} meets target ${target}`, ts: reading.ts, seq: reading.seq }], indices }
     }
     const limiting = result.limiting.map(l => `${l.metric} ${l.value} (${l.class})`).join(', ')
     return {
@@ -82,7 +102,8 @@ export const waterClass: RuleKind<WaterClassRaw, WaterClassConfig, WaterClassSta
         ts: reading.ts,
         seq: reading.seq,
         details: { class: result.class, target, limiting: result.limiting.map(l => l.metric), evaluated: result.evaluated }
-      }]
+      }],
+      indices
     }
   }
 }
