@@ -7,7 +7,8 @@
 // Options: --seconds N (load duration per run, default 20), --per-message 1,50, --backlog N (default 500000),
 // --rate R (readings/s offered by the sender; 0 = as fast as it can, which includes queueing in the
 // latency; a sustained rate is one the pipeline keeps up with: stored = sent, latency bounded),
-// --cpu-prof DIR (broker and ingest write V8 CPU profiles into DIR when they exit).
+// --cpu-prof DIR (broker and ingest write V8 CPU profiles into DIR when they exit), --rules off (ingest
+// runs without the rule engine's log consumer, to see what it costs).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -23,7 +24,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'raw,pipeline,recovery' },
     rate: { type: 'string', default: '0' },
     'in-flight': { type: 'string', default: '' },
-    'cpu-prof': { type: 'string', default: '' }
+    'cpu-prof': { type: 'string', default: '' },
+    rules: { type: 'string', default: 'on' }
   }
 })
 const seconds = Number(values.seconds)
@@ -84,7 +86,8 @@ async function rawBaseline (): Promise<number> {
 
 async function withStack<T> (fn: (stack: TestStack, influx: Awaited<ReturnType<typeof startInfluxd>>) => Promise<T>): Promise<T> {
   const influx = await startInfluxd()
-  const ingest = values['in-flight'] === '' ? {} : { pipeline: { maxInFlightBatches: Number(values['in-flight']) } }
+  const ingest: Record<string, unknown> = values['in-flight'] === '' ? {} : { pipeline: { maxInFlightBatches: Number(values['in-flight']) } }
+  if (values.rules === 'off') ingest.ingestLog = { consumers: ['ingest'] }
   // The children inherit the environment: NODE_OPTIONS reaches broker and ingest, not influxd.
   const nodeOptions = process.env.NODE_OPTIONS
   if (values['cpu-prof'] !== '') process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${values['cpu-prof']}`.trim()
