@@ -8,6 +8,7 @@ export const RulesConfigSchema = Type.Object({
   dir: Type.String({ default: 'rules', description: 'Directory of rule files (*.yaml), relative to the working directory.' }),
   consumer: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$', default: 'rules', description: 'The engine\'s ingest-log consumer name; it must be in ingestLog.consumers.' }),
   batchEntries: Type.Integer({ minimum: 1, default: 500, description: 'Log entries evaluated per batch (state is persisted once per batch).' }),
+  batchBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Payload bytes read per batch at most (at least one entry).' }),
   pollInterval: Duration('20ms', 'How often an idle engine looks for entries appended by another process.'),
   tick: Duration('1s', 'Timer for time-based kinds (stale, signal-loss, geofence moratorium windows, aqi hour close).'),
   watch: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: 'on: reload rule files when they change (state kept).' }),

@@ -118,7 +118,7 @@ export async function startEngineRig (options: { dataDir: string, brokerUrl: str
   const mqttSink = createMqttSink({ url: options.brokerUrl, ...SERVICE, reconnectMs: 200 }, { metrics })
   const sinks = [mqttSink, events, ...(options.extraSinks ?? [])]
   const config: RuleEngineConfig = {
-    dataDir, dir: rulesDir, consumer: 'rules', batchEntries: 500, pollInterval: '10ms', tick: '1s', watch: 'on', reloadDebounce: '50ms', maxFuture: '5m', ...options.config
+    dataDir, dir: rulesDir, consumer: 'rules', batchEntries: 500, batchBytes: 1_048_576, pollInterval: '10ms', tick: '1s', watch: 'on', reloadDebounce: '50ms', maxFuture: '5m', ...options.config
   }
   const rig: EngineRig = {
     dataDir,

@@ -172,6 +172,8 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
     }
   }
 
+  let watermarkSavedAt = 0
+
   function persist (newWatermark: number | null, removeRules: string[] = []): void {
     if (stateStore === null) return
     const upserts: StoredState[] = []
@@ -185,8 +187,16 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
       }
     }
     dirty.clear()
+    // With no state change, only the watermark moves: it is saved at most once a second. An older
+    // saved watermark is safe: the entries after it were released (nothing comes back) or are
+    // evaluated again with the state that was saved for them.
+    const t = now()
+    if (upserts.length === 0 && removeRules.length === 0 && newWatermark !== null && t - watermarkSavedAt < 1000) {
+      watermark = newWatermark
+      return
+    }
     stateStore.save(upserts, removeRules, newWatermark)
-    if (newWatermark !== null) watermark = newWatermark
+    if (newWatermark !== null) { watermark = newWatermark; watermarkSavedAt = t }
   }
 
   function evaluateEntry (entry: QueueEntry): void {
@@ -237,7 +247,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
   async function loop (): Promise<void> {
     while (running) {
       try {
-        const entries = await deps.log.read(config.consumer, config.batchEntries)
+        const entries = await deps.log.read(config.consumer, config.batchEntries, config.batchBytes)
         if (!running) { deps.log.rewind(config.consumer); break }
         if (entries.length === 0) { await deps.log.waitForData(pollMs); continue }
         processBatch(entries)
