@@ -24,6 +24,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'raw,pipeline,recovery' },
     rate: { type: 'string', default: '0' },
     'in-flight': { type: 'string', default: '' },
+    ingest: { type: 'string', default: '{}' },
+    broker: { type: 'string', default: '{}' },
     'cpu-prof': { type: 'string', default: '' },
     rules: { type: 'string', default: 'on' }
   }
@@ -86,12 +88,14 @@ async function rawBaseline (): Promise<number> {
 
 async function withStack<T> (fn: (stack: TestStack, influx: Awaited<ReturnType<typeof startInfluxd>>) => Promise<T>): Promise<T> {
   const influx = await startInfluxd()
-  const ingest: Record<string, unknown> = values['in-flight'] === '' ? {} : { pipeline: { maxInFlightBatches: Number(values['in-flight']) } }
+  // --ingest / --broker: JSON merged into that process's config, e.g. '{"pipeline":{"batchBytes":4194304}}'.
+  const ingest = JSON.parse(values.ingest) as Record<string, unknown>
+  if (values['in-flight'] !== '') ingest.pipeline = { ...(ingest.pipeline as object | undefined), maxInFlightBatches: Number(values['in-flight']) }
   if (values.rules === 'off') ingest.ingestLog = { consumers: ['ingest'] }
   // The children inherit the environment: NODE_OPTIONS reaches broker and ingest, not influxd.
   const nodeOptions = process.env.NODE_OPTIONS
   if (values['cpu-prof'] !== '') process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --cpu-prof --cpu-prof-dir=${values['cpu-prof']}`.trim()
-  const stack = await startTestStack({ influxUrl: influx.url, broker: { limits: { publishRate: { perSecond: 1_000_000, burst: 1_000_000 } } }, ingest })
+  const stack = await startTestStack({ influxUrl: influx.url, broker: { ...(JSON.parse(values.broker) as object), limits: { publishRate: { perSecond: 1_000_000, burst: 1_000_000 } } }, ingest })
     .finally(() => { if (nodeOptions === undefined) delete process.env.NODE_OPTIONS; else process.env.NODE_OPTIONS = nodeOptions })
   try {
     return await fn(stack, influx)
