@@ -5,7 +5,8 @@
 // Layout: `entries` (AUTOINCREMENT ids, never reused), `consumers` (per consumer a watermark: every
 // id ≤ it is released by that consumer), `released` (ids released above the watermark, out of
 // order), `state` (depth, bytes and lifetime counters, kept in the same transactions as the rows).
-import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import type { StatementSync } from 'node:sqlite'
+import { openSqlite, withTransaction } from '../sqlite.ts'
 import { EventEmitter } from 'node:events'
 import { ShennongError } from '../errors.ts'
 import {
@@ -72,10 +73,7 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
   const limits: QueueLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const now = options.now ?? Date.now
   const groupCommitMs = options.groupCommitMs ?? 0
-  const db = new DatabaseSync(options.path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec(`PRAGMA synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`)
-  db.exec('PRAGMA busy_timeout = 10000')
+  const db = openSqlite(options.path, { synchronous: options.sync, busyTimeoutMs: 10_000 })
   db.exec(SCHEMA)
 
   const st = {
@@ -123,15 +121,7 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
   let closed = false
 
   function transaction<T> (fn: () => T): T {
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      const result = fn()
-      db.exec('COMMIT')
-      return result
-    } catch (err) {
-      if (db.isTransaction) db.exec('ROLLBACK')
-      throw err
-    }
+    return withTransaction(db, fn)
   }
 
   function readState (): Record<string, number> {
