@@ -60,7 +60,7 @@ for (const { file, json } of dashboards) {
       t.equal(r.type, datasourceUids.get(r.uid ?? ''), `datasource ${r.uid} has its provisioned type`)
     }
     // Every variable a query uses is defined on the dashboard (or is one of Grafana's own).
-    const defined = new Set([...json.templating.list.map((v: { name: string }) => v.name), 'timeFilter', '__all', '__interval', '__rate_interval', 'tag_device', 'tag_site', 'tag_severity', 'tag_gateway'])
+    const defined = new Set([...json.templating.list.map((v: { name: string }) => v.name), 'timeFilter', '__all', '__interval', '__from', '__to', '__rate_interval', 'tag_device', 'tag_site', 'tag_severity', 'tag_gateway'])
     const text = JSON.stringify([json.panels, json.annotations, json.templating])
     for (const m of text.matchAll(/\$\{?(\w+)/g)) t.ok(defined.has(m[1]), `$${m[1]} is defined`)
   })

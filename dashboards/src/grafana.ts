@@ -2,6 +2,8 @@
 // target records the columns its panel reads (`expect`), kept beside the JSON in a check list so
 // the live test (live-queries.test.ts) can run the query and verify them.
 
+import { resolutionQuery } from '../../ingest/src/influx/rollups.ts'
+
 export const INFLUX_DS = { type: 'influxdb', uid: 'shennong-influxdb' } as const
 export const PROM_DS = { type: 'prometheus', uid: 'shennong-prometheus' } as const
 export const SCHEMA_VERSION = 39
@@ -62,18 +64,44 @@ function thresholdSteps (steps: PanelSpec['thresholds']): Json {
   return { mode: 'absolute', steps: (steps ?? [{ value: null, color: 'green' }]).map(s => ({ color: s.color, value: s.value })) }
 }
 
-export function rpVariable (): Json {
+const LEVELS = ['raw', 'rollup_5m', 'rollup_1h']
+
+/**
+ * Resolution: `auto` (the default) lets `rp` follow the range length; a level name pins it.
+ * Panels never read this one: they read `$rp`.
+ */
+export function resolutionVariable (): Json {
   return {
-    name: 'rp',
+    name: 'resolution',
     label: 'Resolution',
     type: 'custom',
-    description: 'raw: every reading (ranges up to about 2 days); rollup_5m: 5-minute mean/min/max (up to about 30 days); rollup_1h: hourly (longer).',
-    query: 'raw,rollup_5m,rollup_1h',
-    current: { text: 'raw', value: 'raw', selected: true },
-    options: ['raw', 'rollup_5m', 'rollup_1h'].map((v, i) => ({ text: v, value: v, selected: i === 0 })),
+    description: 'auto: raw data below 60 h, 5-minute rollups up to 30 days, hourly beyond (the map ingest writes to forever.rp_config). Or pin raw, rollup_5m or rollup_1h.',
+    query: ['auto', ...LEVELS].join(','),
+    current: { text: 'auto', value: 'auto', selected: true },
+    options: ['auto', ...LEVELS].map((v, i) => ({ text: v, value: v, selected: i === 0 })),
     hide: 0,
     multi: false,
     includeAll: false
+  }
+}
+
+/** The retention policy the panels read: looked up from the range length each time it changes. */
+export function rpVariable (): Json {
+  const query = resolutionQuery()
+  return {
+    name: 'rp',
+    label: 'Retention policy',
+    type: 'query',
+    datasource: INFLUX_DS,
+    description: 'Chosen from the range length ($__to - $__from) or $resolution; see docs/dashboards.md "Choosing the resolution".',
+    query,
+    definition: query,
+    refresh: 2,
+    sort: 0,
+    multi: false,
+    includeAll: false,
+    current: { text: 'raw', value: 'raw' },
+    hide: 2
   }
 }
 
@@ -173,9 +201,9 @@ export function buildDashboard (spec: DashboardSpec): { json: Json, checks: Quer
   })
   const annotation = alertAnnotation(spec.annotationRule)
   checks.push({ dashboard: spec.uid, panel: 'annotation: Alerts', refId: 'annotation', datasource: 'influxdb', query: annotation.query, expect: ['message', 'severity', 'rule', 'device'] })
-  const variables = [...siteDeviceVariables(spec.measurement), rpVariable(), ...(spec.extraVariables ?? [])]
+  const variables = [...siteDeviceVariables(spec.measurement), resolutionVariable(), rpVariable(), ...(spec.extraVariables ?? [])]
   for (const v of variables) {
-    if (v.type === 'query') checks.push({ dashboard: spec.uid, panel: `variable: ${String(v.name)}`, refId: 'variable', datasource: 'influxdb', query: String(v.query), expect: ['key', 'value'] })
+    if (v.type === 'query') checks.push({ dashboard: spec.uid, panel: `variable: ${String(v.name)}`, refId: 'variable', datasource: 'influxdb', query: String(v.query), expect: v.name === 'rp' ? ['rp'] : ['key', 'value'] })
   }
   const json: Json = {
     uid: spec.uid,

@@ -54,7 +54,8 @@ t.test('dashboards against a real influxd filled by the simulator', async t => {
     { name: 'rollup_1h', interval: '1h', duration: '0s', resampleEvery: '2s', resampleFor: '3h' }
   ]
   const rollups = buildRollupsConfig({ levels })
-  await ensureRollups(query, rollups)
+  // With the server's address, ensureRollups also writes the resolution map (forever.rp_config).
+  await ensureRollups(query, rollups, { influx: influxConfig })
 
   const rulesDir = mkdtempSync(join(tmpdir(), 'shennong-dash-rules-'))
   writeFileSync(join(rulesDir, 'rules.yaml'), RULES)
@@ -231,11 +232,23 @@ t.test('dashboards against a real influxd filled by the simulator', async t => {
   for (const built of buildDashboards()) {
     const dash: Dash = { file: built.file, json: built.json }
     await t.test(`${built.file}: every InfluxQL query returns the columns its panel reads`, async t => {
+      const now = Date.now()
       const vars: Record<string, string> = {
         ...defaults(dash),
-        timeFilter: `time >= ${from}ms AND time <= ${Date.now()}ms`,
+        timeFilter: `time >= ${from}ms AND time <= ${now}ms`,
+        __from: String(from),
+        __to: String(now),
+        resolution: 'auto',
         device: '.*'
       }
+      // The rp variable, as Grafana runs it when the range changes ($__from/$__to in epoch ms).
+      const rpVar = dash.json.templating.list.find((v: { name: string }) => v.name === 'rp')
+      for (const [range, want] of [[3_600_000, 'raw'], [7 * 86_400_000, 'rollup_5m'], [90 * 86_400_000, 'rollup_1h']] as const) {
+        const picked = (await run(substitute(rpVar.query, { __from: String(now - range), __to: String(now), resolution: 'auto' }))).flatMap(s => s.values.map(v => v[1]))
+        t.same(picked, [want], `rp variable for a ${range / 3_600_000} h range: ${want}`)
+      }
+      const pinned = (await run(substitute(rpVar.query, { __from: String(now - 3_600_000), __to: String(now), resolution: 'rollup_1h' }))).flatMap(s => s.values.map(v => v[1]))
+      t.same(pinned, ['rollup_1h'], 'resolution pins rp whatever the range')
       // Template variables first: site from its query, then device within that site.
       const siteVar = dash.json.templating.list.find((v: { name: string }) => v.name === 'site')
       const sites = (await run(siteVar.query)).flatMap(s => s.values.map(v => String(v[1])))
@@ -264,6 +277,17 @@ t.test('dashboards against a real influxd filled by the simulator', async t => {
       }
     })
   }
+
+  await t.test('the Fleet map\'s zone layer returns the vertices of the geofence rule\'s zone', async t => {
+    const fleet = buildDashboards().find(d => d.file === 'fleet.json')
+    const check = fleet?.checks.find(c => c.panel === 'Latest positions and closed zones' && c.refId === 'B')
+    t.ok(check !== undefined, 'the map has a zone target')
+    const series = await run(substitute(check?.query ?? '', { geofence_rule: 'geofence|closed|reserve|moratorium' }))
+    t.same(series.map(s => s.tags), [{ kind: 'zone', rule: 'reserve-closed', zone: 'reserve-1' }], 'one polygon: the rule\'s zone')
+    const cols = series[0]?.columns ?? []
+    const ring = (series[0]?.values ?? []).map(v => [v[cols.indexOf('longitude')], v[cols.indexOf('latitude')], v[cols.indexOf('vertex')], v[cols.indexOf('name')]])
+    t.same(ring, [[122.6, 29.5, 0, 'East reserve'], [124.5, 29.5, 1, 'East reserve'], [124.5, 30.5, 2, 'East reserve'], [122.6, 30.5, 3, 'East reserve'], [122.6, 29.5, 4, 'East reserve']], 'the corners in order, closed by the first again')
+  })
 
   await t.test('every Prometheus metric a panel uses is exported by ingest or the broker', async t => {
     const ingestText = await (await fetch(`${fixture.ingest.url}/metrics`)).text()

@@ -1,4 +1,4 @@
-// Fleet: latest vessel positions on a Geomap, tracks, closed-zone and signal-loss alerts.
+// Fleet: latest vessel positions and closed zones on a Geomap, tracks, closed-zone and signal-loss alerts.
 import { buildDashboard, influx, ruleVariable, SITE_DEVICE, type Json } from '../grafana.ts'
 
 function geomap (layers: Json[]): Json {
@@ -9,6 +9,9 @@ function geomap (layers: Json[]): Json {
     layers
   }
 }
+
+/** The polygons of the geofence rules whose ids match $geofence_rule (no time filter: the points are timeless). */
+export const ZONE_QUERY = 'SELECT "lat" AS "latitude", "lon" AS "longitude", "vertex", "name" FROM "zone" WHERE "rule" =~ /$geofence_rule/ GROUP BY "rule", "zone", "kind"'
 
 export function fleetDashboard () {
   return buildDashboard({
@@ -25,9 +28,17 @@ export function fleetDashboard () {
     ],
     panels: [
       {
-        title: 'Latest positions', type: 'geomap', w: 12, h: 12,
-        options: geomap([{ type: 'markers', name: 'Vessels', location: { mode: 'coords', latitude: 'latitude', longitude: 'longitude' }, tooltip: true, config: { showLegend: false, style: { size: { fixed: 6 }, color: { fixed: 'dark-blue' }, text: { field: 'device', mode: 'field' } } } }]),
-        targets: [influx('A', `SELECT last("lat_deg") AS "latitude", last("lon_deg") AS "longitude", last("sog_kn") AS "sog_kn" FROM "raw"."vessel" WHERE ${SITE_DEVICE} GROUP BY "device"`, ['device', 'latitude', 'longitude', 'sog_kn'], 'table')]
+        title: 'Latest positions and closed zones', type: 'geomap', w: 12, h: 12,
+        description: 'Vessels (latest position) and the closed zones and moratorium sea areas of the geofence rules in force (measurement zone, written by the rule engine at start and reload).',
+        options: geomap([
+          { type: 'route', name: 'Closed zones', filterData: { id: 'byRefId', options: 'B' }, location: { mode: 'coords', latitude: 'latitude', longitude: 'longitude' }, tooltip: true, config: { arrow: 0, style: { size: { fixed: 2 }, color: { fixed: 'red' }, opacity: 0.8 } } },
+          { type: 'markers', name: 'Vessels', filterData: { id: 'byRefId', options: 'A' }, location: { mode: 'coords', latitude: 'latitude', longitude: 'longitude' }, tooltip: true, config: { showLegend: false, style: { size: { fixed: 6 }, color: { fixed: 'dark-blue' }, text: { field: 'device', mode: 'field' } } } }
+        ]),
+        targets: [
+          influx('A', `SELECT last("lat_deg") AS "latitude", last("lon_deg") AS "longitude", last("sog_kn") AS "sog_kn" FROM "raw"."vessel" WHERE ${SITE_DEVICE} GROUP BY "device"`, ['device', 'latitude', 'longitude', 'sog_kn'], 'table'),
+          // One series per polygon, its vertices in order (time = vertex number), the first repeated last.
+          influx('B', ZONE_QUERY, ['rule', 'zone', 'kind', 'vertex', 'latitude', 'longitude', 'name'], 'table')
+        ]
       },
       {
         title: 'Tracks', type: 'geomap', w: 12, h: 12,
@@ -41,7 +52,7 @@ export function fleetDashboard () {
       },
       {
         title: 'Closed zones: entries (geofence rule)', type: 'table', w: 12, h: 8,
-        description: 'Zone polygons live in the geofence rule file; its alerts name the zone in the message.',
+        description: 'Alerts of the geofence rules (the zone is named in the message); the zones are drawn on the map.',
         targets: [influx('A', 'SELECT "message", "state", "event" FROM "alert" WHERE "site" =~ /^$site$/ AND "device" =~ /^$device$/ AND "rule" =~ /$geofence_rule/ AND $timeFilter GROUP BY "device", "severity"', ['message', 'state', 'device'], 'table')]
       },
       {

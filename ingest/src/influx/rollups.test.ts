@@ -2,7 +2,7 @@ import t from 'tap'
 import { startInfluxd } from '../../../test/harness/influxd.ts'
 import { buildInfluxConfig } from './config.ts'
 import { createInfluxQuery } from './query.ts'
-import { backfillRollups, buildRollupsConfig, ensureRollups, influxDuration, rollupContinuousQueries } from './rollups.ts'
+import { backfillRollups, buildRollupsConfig, ensureRollups, influxDuration, resolutionQuery, resolutionRanges, rollupContinuousQueries } from './rollups.ts'
 
 const influxd = await startInfluxd({ t })
 
@@ -111,4 +111,34 @@ t.test('the continuous queries roll up recent readings by themselves', async t =
     if (row === undefined) await new Promise(resolve => setTimeout(resolve, 250))
   }
   t.same(row, [minute, 25, 10, 40, 4])
+})
+
+t.test('the resolution map picks raw, rollup_5m and rollup_1h from the range length', async t => {
+  const query = await setup('r5')
+  const influx = buildInfluxConfig({ url: influxd.url, database: 'r5' })
+  const config = buildRollupsConfig({ database: 'r5' })
+  t.same(resolutionRanges(config).map(r => [r.rp, r.start, r.end]), [
+    ['raw', 0, 60 * 3_600_000], ['rollup_5m', 60 * 3_600_000, 30 * 86_400_000], ['rollup_1h', 30 * 86_400_000, 1e15]
+  ], 'raw below 60 h, rollup_5m up to 30 d, rollup_1h beyond')
+  await ensureRollups(query, config, { influx })
+  await ensureRollups(query, config, { influx })
+  const pick = async (rangeMs: number, resolution = 'auto'): Promise<unknown[]> => {
+    const to = Date.now()
+    // What Grafana sends: $__from and $__to expanded to epoch ms.
+    const [r] = await query.query(resolutionQuery(String(to - rangeMs), String(to), resolution))
+    return (r.series?.[0]?.values ?? []).map(v => v[1])
+  }
+  t.same(await pick(3_600_000), ['raw'], '1 h: raw')
+  t.same(await pick(7 * 86_400_000), ['rollup_5m'], '7 d: rollup_5m')
+  t.same(await pick(90 * 86_400_000), ['rollup_1h'], '90 d: rollup_1h')
+  t.same(await pick(90 * 86_400_000, 'raw'), ['raw'], 'a resolution other than auto overrides the range')
+  t.same(await pick(3_600_000, 'rollup_1h'), ['rollup_1h'])
+  const [rps] = await query.query('SHOW RETENTION POLICIES ON r5')
+  t.equal(rps.series?.[0].values.find(v => v[0] === 'forever')?.[1], '0s', 'the map lives in a policy kept forever')
+
+  // One level fewer: the coarsest range now belongs to rollup_5m, and idx 2 is gone.
+  await ensureRollups(query, buildRollupsConfig({ database: 'r5', levels: [config.levels[0]] }), { influx })
+  t.same(await pick(90 * 86_400_000), ['rollup_5m'], 'after removing rollup_1h, 90 d: rollup_5m')
+  const [all] = await query.query('SELECT "rp" FROM "forever"."rp_config"')
+  t.equal(all.series?.[0].values.length, 2, 'the removed level\'s point is dropped')
 })

@@ -15,7 +15,9 @@ import { CATALOG, type Kind } from '@shennong/core/catalog.ts'
 import { loadConfig } from '@shennong/core/config.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
+import type { InfluxConfig } from './config.ts'
 import { quoteIdentifier, type InfluxQuery } from './query.ts'
+import { influxAuthHeaders } from './writer-v1.ts'
 
 const DURATION = '^\\d+(ms|s|m|h|d)$'
 const NAME = '^[a-z][a-z0-9_]{0,62}$'
@@ -99,8 +101,62 @@ export function rollupContinuousQueries (config: RollupsConfig): ContinuousQuery
   return out
 }
 
+/** Retention policy (forever) and measurement of the resolution map the dashboards' `rp` variable reads. */
+export const RESOLUTION_RP = 'forever'
+export const RESOLUTION_MEASUREMENT = 'rp_config'
+/** A level takes over once a range spans this many of its intervals (5m → 60 h, 1h → 30 d). */
+export const RESOLUTION_POINTS = 720
+/** `end` of the coarsest level: a range no one will ask for (about 31 700 years, in ms). */
+export const RESOLUTION_END = 1e15
+
+export interface ResolutionRange { idx: number, rp: string, start: number, end: number }
+
+/**
+ * Which retention policy serves which range length (ms): level i applies when start < range ≤ end.
+ * Level i+1 starts where a range spans RESOLUTION_POINTS of its intervals (raw below 60 h,
+ * rollup_5m up to 30 d, rollup_1h beyond with the default levels).
+ */
+export function resolutionRanges (config: RollupsConfig): ResolutionRange[] {
+  const names = [config.raw.name, ...config.levels.map(l => l.name)]
+  const starts = [0, ...config.levels.map(l => parseDuration(l.interval) * RESOLUTION_POINTS)]
+  for (let i = 1; i < starts.length; i++) starts[i] = Math.max(starts[i], starts[i - 1])
+  return names.map((rp, idx) => ({ idx, rp, start: starts[idx], end: idx + 1 < starts.length ? starts[idx + 1] : RESOLUTION_END }))
+}
+
+/** Line protocol of the resolution map: one point per level at time 0, so every query matches it. */
+export function resolutionLines (config: RollupsConfig): string[] {
+  const text = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  return resolutionRanges(config).map(r => `${RESOLUTION_MEASUREMENT},idx=${r.idx} rp=${text(r.rp)},pick="auto",start=${r.start}i,end=${r.end}i 0`)
+}
+
+/**
+ * The dashboards' query for the `rp` variable: the level for the range Grafana shows ($__from and
+ * $__to are epoch ms), or the one `$resolution` names when it is not `auto` (manual override).
+ */
+export function resolutionQuery (from = '$__from', to = '$__to', pick = '$resolution'): string {
+  const range = `${to} - ${from}`
+  return `SELECT "rp" FROM ${quoteIdentifier(RESOLUTION_RP)}.${quoteIdentifier(RESOLUTION_MEASUREMENT)} WHERE "rp" = '${pick}' OR ("pick" = '${pick}' AND ${range} > "start" AND ${range} <= "end")`
+}
+
+/** Writes the resolution map (InfluxDB 1.x /write into RESOLUTION_RP); a reload overwrites it. */
+async function writeResolutionMap (query: InfluxQuery, config: RollupsConfig, influx: InfluxConfig): Promise<void> {
+  const params = new URLSearchParams({ db: config.database, rp: RESOLUTION_RP, precision: 'ms' })
+  const base = influx.url.replace(/\/+$/, '')
+  const res = await fetch(`${base}/write?${params.toString()}`, { method: 'POST', body: resolutionLines(config).join('\n'), headers: influxAuthHeaders(influx), signal: AbortSignal.timeout(parseDuration(influx.timeout)) })
+  const text = await res.text()
+  if (res.status !== 204) throw new ShennongError('ERR_INFLUX_QUERY', `rollups: writing ${RESOLUTION_MEASUREMENT} failed (HTTP ${res.status}: ${text.slice(0, 300)})`)
+  // Fewer levels than before: drop the levels that are gone.
+  const db = quoteIdentifier(config.database)
+  const [shown] = await query.query(`SHOW TAG VALUES ON ${db} FROM ${quoteIdentifier(RESOLUTION_MEASUREMENT)} WITH KEY = "idx"`, { db: config.database })
+  const count = config.levels.length + 1
+  for (const row of shown.series?.[0]?.values ?? []) {
+    const idx = String(row[1])
+    if (!/^\d+$/.test(idx) || Number(idx) >= count) await query.query(`DROP SERIES FROM ${quoteIdentifier(RESOLUTION_MEASUREMENT)} WHERE "idx" = '${idx.replace(/'/g, "\\'")}'`, { db: config.database })
+  }
+}
+
 function checkLevels (config: RollupsConfig): void {
-  const names = new Set([config.raw.name])
+  const names = new Set([config.raw.name, RESOLUTION_RP])
   for (const level of config.levels) {
     if (names.has(level.name)) throw new ShennongError('ERR_CONFIG_INVALID', `rollups: retention policy "${level.name}" is named twice`)
     names.add(level.name)
@@ -115,8 +171,12 @@ function checkLevels (config: RollupsConfig): void {
  * at every start. The raw policy becomes the database default; a changed definition drops the old
  * continuous query and creates the new one; continuous queries not named `shennong_…` are kept.
  * The database must exist (`ensureDatabase()` first).
+ *
+ * With `influx` (the server's URL and credentials: InfluxQL cannot write points), it also keeps
+ * the resolution map in `forever.rp_config` (`resolutionLines`), which the dashboards' `rp`
+ * variable reads to pick the level from the range length.
  */
-export async function ensureRollups (query: InfluxQuery, config: RollupsConfig): Promise<{ created: string[], dropped: string[] }> {
+export async function ensureRollups (query: InfluxQuery, config: RollupsConfig, options: { influx?: InfluxConfig } = {}): Promise<{ created: string[], dropped: string[] }> {
   if (config.enabled === 'off') return { created: [], dropped: [] }
   checkLevels(config)
   const db = quoteIdentifier(config.database)
@@ -124,7 +184,8 @@ export async function ensureRollups (query: InfluxQuery, config: RollupsConfig):
   const existing = new Set((rps.series?.[0]?.values ?? []).map(v => String(v[0])))
   const policies: Array<{ name: string, duration: string, isDefault: boolean }> = [
     { name: config.raw.name, duration: config.raw.duration, isDefault: true },
-    ...config.levels.map(l => ({ name: l.name, duration: l.duration, isDefault: false }))
+    ...config.levels.map(l => ({ name: l.name, duration: l.duration, isDefault: false })),
+    { name: RESOLUTION_RP, duration: '0s', isDefault: false }
   ]
   for (const p of policies) {
     const verb = existing.has(p.name) ? 'ALTER' : 'CREATE'
@@ -152,6 +213,7 @@ export async function ensureRollups (query: InfluxQuery, config: RollupsConfig):
     await query.query(cq.statement, { db: config.database })
     created.push(cq.name)
   }
+  if (options.influx !== undefined) await writeResolutionMap(query, config, options.influx)
   return { created, dropped }
 }
 

@@ -22,6 +22,7 @@ import { loadRuleDir, readRuleDir, type LoadedRule } from './rule-set.ts'
 import { runReading, runTick, type Fired, type Observed, type SubjectRecord } from './rule-runner.ts'
 import { openRuleStateStore, ruleStatePath, type RuleStateStore, type StoredState } from './rule-state-store.ts'
 import type { ConfigIssue } from '@shennong/core/config.ts'
+import { zoneVertices, type GeofenceConfig } from './geofence/geofence.ts'
 
 export interface RuleEngineDeps {
   log: DurableQueue
@@ -280,6 +281,20 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
     if (dirty.size > 0) persist(null)
   }
 
+  // Polygons of the geofence rules for maps (measurement `zone` in the InfluxDB sink), at start and
+  // after each reload: the same points are rewritten, so an unchanged zone stays as it was.
+  function publishGeometry (): void {
+    const records = rules.filter(r => r.kind === 'geofence' && r.enabled).flatMap(r => zoneVertices(r.id, r.config as GeofenceConfig))
+    for (const sink of deps.sinks) {
+      if (sink.geometry === undefined) continue
+      try {
+        sink.geometry(records)
+      } catch (err) {
+        logger.error('alert sink threw on zone geometry', { err, sink: sink.name })
+      }
+    }
+  }
+
   function reload (): ReloadResult {
     const set = readRuleDir(config.dir)
     if (set.issues.length > 0) {
@@ -308,6 +323,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
     metrics?.reloads.inc({ outcome: 'ok' })
     metrics?.rulesLoaded.set(rules.length)
     persist(null, removed)
+    publishGeometry()
     logger.info('rules reloaded', { rules: rules.length, removed: removed.length })
     return { ok: true, issues: [], rules: rules.length }
   }
@@ -331,6 +347,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
       running = true
       deps.log.rewind(config.consumer)
       loopDone = loop()
+      publishGeometry()
       timer = setInterval(() => { tick() }, tickMs)
       if (config.watch === 'on') {
         try {

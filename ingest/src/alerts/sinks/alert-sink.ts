@@ -13,6 +13,21 @@ export interface IndexRecord {
   observation: IndexObservation
 }
 
+/**
+ * One vertex of a rule's polygon (geofence zones and moratorium sea areas), for maps: the engine
+ * publishes them at start and after each reload. `vertex` counts from 0; the last record of a
+ * polygon repeats its first vertex (a closed ring).
+ */
+export interface ZoneVertexRecord {
+  rule: string
+  zone: string
+  kind: 'zone' | 'moratorium'
+  name: string
+  vertex: number
+  lat: number
+  lon: number
+}
+
 export interface AlertSink {
   /** Short bounded name for logs and metrics labels: mqtt, influx, events. */
   name: string
@@ -20,6 +35,8 @@ export interface AlertSink {
   deliver: (event: AlertEvent) => void
   /** Hands an index observation over; returns at once. Sinks without series leave it out. */
   observe?: (record: IndexRecord) => void
+  /** Hands the polygons of the rules in force over; returns at once. Sinks without series leave it out. */
+  geometry?: (records: ZoneVertexRecord[]) => void
   /** Events accepted and not yet delivered. */
   pending: () => number
   close: () => Promise<void>

@@ -8,7 +8,7 @@ import type { Logger } from '@shennong/core/logger.ts'
 import type { InfluxWriter, Point } from '../../influx/writer.ts'
 import type { AlertEvent } from '../alert.ts'
 import type { AlertMetrics } from '../alert-metrics.ts'
-import type { AlertSink, IndexRecord } from './alert-sink.ts'
+import type { AlertSink, IndexRecord, ZoneVertexRecord } from './alert-sink.ts'
 
 export interface InfluxSinkConfig {
   /** Points kept while InfluxDB is down; beyond it the oldest are dropped and counted. Default 10000. */
@@ -31,6 +31,21 @@ export function toAlertPoint (event: AlertEvent): Point {
 export function toIndexPoint (record: IndexRecord): Point {
   const o = record.observation
   return { measurement: o.index, tags: { site: record.site, device: record.device }, fields: { ...o.values }, ts: o.ts }
+}
+
+export const ZONE_MEASUREMENT = 'zone'
+
+/**
+ * A polygon vertex as a point: measurement `zone`, tags rule, zone, kind; fields lat, lon, vertex,
+ * name; time = the vertex number in ms after the epoch, so a reload overwrites the same points.
+ */
+export function toZonePoint (record: ZoneVertexRecord): Point {
+  return {
+    measurement: ZONE_MEASUREMENT,
+    tags: { rule: record.rule, zone: record.zone, kind: record.kind },
+    fields: { lat: record.lat, lon: record.lon, vertex: { int: record.vertex }, name: record.name },
+    ts: record.vertex
+  }
 }
 
 export function createInfluxSink (config: InfluxSinkConfig, deps: { writer: InfluxWriter, metrics?: AlertMetrics, logger?: Logger }): AlertSink {
@@ -89,6 +104,9 @@ export function createInfluxSink (config: InfluxSinkConfig, deps: { writer: Infl
     observe (record) {
       if (Object.keys(record.observation.values).length === 0) return
       enqueue(toIndexPoint(record))
+    },
+    geometry (records) {
+      for (const r of records) enqueue(toZonePoint(r))
     },
     pending: () => queue.length + inFlight,
     async close () {

@@ -6,6 +6,7 @@
 import Type, { type Static } from 'typebox'
 import { parseDuration, formatDuration } from '@shennong/core/duration.ts'
 import type { Severity } from '../../alerts/severity.ts'
+import type { ZoneVertexRecord } from '../../alerts/sinks/alert-sink.ts'
 import { unchanged, type AlertSignal, type Outcome, type RuleKind } from '../rule-kind.ts'
 import { AreaSchema, Duration, PolygonSchema, SeveritySchema } from '../schema-parts.ts'
 import { insideAny, type Polygon } from '../polygon.ts'
@@ -115,4 +116,21 @@ export const geofence: RuleKind<GeofenceRaw, GeofenceConfig, GeofenceState> = {
     return step(config, { ...state, lat, lon, seq: reading.seq }, reading.ts, reading.seq)
   },
   tick: (config, state, now) => step(config, state, now, state.seq)
+}
+
+/**
+ * The closed zones and moratorium sea areas of a compiled geofence rule as vertices for a map
+ * (Fleet dashboard): one record per corner, and the first corner again to close the ring.
+ */
+export function zoneVertices (rule: string, config: GeofenceConfig): ZoneVertexRecord[] {
+  const out: ZoneVertexRecord[] = []
+  const areas = [
+    ...config.zones.map(a => ({ area: a, kind: 'zone' as const })),
+    ...config.seaAreas.map(a => ({ area: a, kind: 'moratorium' as const }))
+  ]
+  for (const { area, kind } of areas) {
+    const ring = [...area.polygon, area.polygon[0]]
+    ring.forEach(([lon, lat], vertex) => out.push({ rule, zone: area.id, kind, name: area.name || area.id, vertex, lat, lon }))
+  }
+  return out
 }
