@@ -103,7 +103,7 @@ export async function startIngest (config: IngestConfig, options: StartIngestOpt
   const database = config.influx.api === 'v1'
     ? ensureDatabaseEventually(async () => {
       await influxQuery.ensureDatabase()
-      if (config.rollups.enabled === 'on') await ensureRollups(influxQuery, { ...config.rollups, database: config.influx.database })
+      if (config.rollups.enabled === 'on') await ensureRollups(influxQuery, { ...config.rollups, database: config.influx.database }, { influx: config.influx })
     }, logger)
     : { stop: () => {} }
   const pipeline = createPipeline(config.pipeline, {
