@@ -1,10 +1,12 @@
 // Uplink (issue 3 §3, ARCHITECTURE §6.1): spooled readings go to the broker in batches (max readings,
 // max bytes, max delay) as QoS 1 PUBLISHes; an entry leaves the spool only after the PUBACK of the
-// message that carried it. One mqtt.js client per connection, no automatic reconnect: on close the
+// message that carried it. One MQTT client per connection (mqtt-link.ts; mqtt.js, loaded only then,
+// for ws:// and wss:// URLs), no automatic reconnect: on close the
 // unacknowledged batches are handed out again from the spool (at-least-once; InfluxDB's point
 // identity makes a redelivered reading one point) and the next attempt waits with backoff + jitter.
 import { readFileSync } from 'node:fs'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import type { IClientOptions } from 'mqtt'
+import { connectMqttLink, type MqttLink } from './mqtt-link.ts'
 import { buildTopic } from '@shennong/core/topics.ts'
 import type { DurableQueue, QueueEntry } from '@shennong/core/queue/durable-queue.ts'
 import type { Logger } from '@shennong/core/logger.ts'
@@ -76,7 +78,7 @@ export function createUplink (config: UplinkConfig, deps: UplinkDeps): Uplink {
       }
 
   const stats: UplinkStats = { connected: false, connects: 0, disconnects: 0, batches: 0, readings: 0, inflight: 0, lastConnectError: null }
-  let client: MqttClient | undefined
+  let client: MqttLink | undefined
   let epoch = 0
   let failedAttempts = 0
   let stopping = false
@@ -91,18 +93,37 @@ export function createUplink (config: UplinkConfig, deps: UplinkDeps): Uplink {
 
   function connect (): void {
     const my = ++epoch
-    const options: IClientOptions = {
+    const options = {
       clientId: config.clientId,
       clean: true,
-      reconnectPeriod: 0,
       connectTimeout: config.connectTimeoutMs,
       keepalive: config.keepaliveS,
       username: config.username,
       password: config.password,
       ...tlsFiles,
-      will: { topic: topics.status, payload: Buffer.from(JSON.stringify({ state: 'offline', ts: now(), reason: 'connection lost' })), qos: 1, retain: true }
+      will: { topic: topics.status, payload: Buffer.from(JSON.stringify({ state: 'offline', ts: now(), reason: 'connection lost' })), qos: 1 as const, retain: true }
     }
-    const c = mqtt.connect(config.url, options)
+    if (/^wss?:/i.test(config.url)) {
+      // MQTT over WebSocket: mqtt.js, loaded only for such a URL.
+      import('mqtt').then(m => {
+        if (my !== epoch || stopping) return
+        const jsOptions: IClientOptions = { ...options, reconnectPeriod: 0 }
+        attach(m.default.connect(config.url, jsOptions) as unknown as MqttLink, my)
+      }, (err: Error) => { logger.error('mqtt.js could not be loaded for a WebSocket uplink', { err }) })
+      return
+    }
+    let link: MqttLink
+    try {
+      link = connectMqttLink(config.url, options)
+    } catch (err) {
+      stats.lastConnectError = (err as Error).message
+      logger.error('uplink cannot connect', { err: err as Error, url: config.url })
+      return
+    }
+    attach(link, my)
+  }
+
+  function attach (c: MqttLink, my: number): void {
     client = c
     c.on('connect', () => {
       if (my !== epoch) return
@@ -165,7 +186,7 @@ export function createUplink (config: UplinkConfig, deps: UplinkDeps): Uplink {
     return { entries: buffer.slice(0, n), full: n === maxReadings || n < buffer.length }
   }
 
-  async function pump (c: MqttClient, my: number): Promise<void> {
+  async function pump (c: MqttLink, my: number): Promise<void> {
     if (pumping) { wakePump(); return }
     pumping = true
     try {
@@ -190,7 +211,7 @@ export function createUplink (config: UplinkConfig, deps: UplinkDeps): Uplink {
     if (!stopping && client !== undefined && stats.connected && my !== epoch) void pump(client, epoch)
   }
 
-  function publishBatch (c: MqttClient, my: number, entries: QueueEntry[]): void {
+  function publishBatch (c: MqttLink, my: number, entries: QueueEntry[]): void {
     const parts = entries.map(e => Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength))
     const payload = Buffer.concat([Buffer.from('['), ...parts.flatMap((p, i) => i === 0 ? [p] : [Buffer.from(','), p]), Buffer.from(']')])
     const ids = entries.map(e => e.id)
