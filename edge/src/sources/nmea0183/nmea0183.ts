@@ -2,12 +2,12 @@
 // checks checksums (core's parseNmea), merges GGA + RMC per epoch into one `vessel` reading with
 // the receiver's UTC as ts. Faults are counted per device: checksum, syntax, no-fix, date-skew
 // (a date far from the gateway clock, e.g. the GPS week-rollover bug, spec §3.2), port.
-import { SerialPort } from 'serialport'
 import { parseNmea } from '@shennong/core/codecs/nmea.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
 import type { Nmea0183Config } from './nmea0183-config.ts'
 import type { Source, SourceDefinition, SourceIo } from '../source.ts'
+import { createLinePort, type LinePort } from '../line-port.ts'
 import { createFixMerger, type MergedFix } from './fix-merger.ts'
 
 
@@ -59,49 +59,27 @@ export function createNmeaLineHandler (config: Pick<Nmea0183Config, 'device' | '
 
 function create (config: Nmea0183Config): Source {
   const reopenMs = parseDuration(config.reopen)
-  let port: SerialPort | undefined
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-
-  function open (io: SourceIo, handler: NmeaLineHandler): void {
-    if (stopped) return
-    let partial = ''
-    const p = new SerialPort({ path: config.port, baudRate: config.baudRate, autoOpen: false })
-    const retry = (err: Error): void => {
-      io.fault(config.device, 'port', new ShennongError('ERR_NMEA_PORT', `${config.port}: ${err.message}`, { cause: err }))
-      if (port === p) port = undefined
-      if (!stopped) timer = setTimeout(() => open(io, handler), reopenMs)
-    }
-    p.open(err => {
-      if (err != null) { retry(err); return }
-      port = p
-      p.on('data', (chunk: Buffer) => {
-        partial += chunk.toString('latin1')
-        let nl: number
-        while ((nl = partial.indexOf('\n')) >= 0) {
-          handler.line(partial.slice(0, nl))
-          partial = partial.slice(nl + 1)
-        }
-        if (partial.length > MAX_LINE) { io.fault(config.device, 'syntax'); partial = '' }
-      })
-      p.on('close', (closeErr: Error | null) => { if (!stopped) retry(closeErr ?? new Error('port closed')) })
-      p.on('error', () => {})
-    })
-  }
+  let linePort: LinePort | undefined
 
   return {
     devices: [config.device],
     tasks: [],
     async start (io) {
-      stopped = false
-      open(io, createNmeaLineHandler(config, io))
+      const handler = createNmeaLineHandler(config, io)
+      linePort = createLinePort({
+        path: config.port,
+        baudRate: config.baudRate,
+        reopenMs,
+        maxLine: MAX_LINE,
+        onLine: line => handler.line(line),
+        onOverlong: () => io.fault(config.device, 'syntax'),
+        onPortError: err => io.fault(config.device, 'port', new ShennongError('ERR_NMEA_PORT', `${config.port}: ${err.message}`, { cause: err }))
+      })
+      linePort.start()
     },
     async stop () {
-      stopped = true
-      clearTimeout(timer)
-      const p = port
-      port = undefined
-      if (p?.isOpen === true) await new Promise<void>(resolve => p.close(() => resolve()))
+      await linePort?.stop()
+      linePort = undefined
     }
   }
 }

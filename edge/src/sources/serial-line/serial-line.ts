@@ -1,12 +1,12 @@
 // Source `serial-line`: simple sensors that print one line per measurement on a serial port, as
 // CSV (`23.4,58.1,1013.2`) or key=value pairs (`T=23.4 RH=58.1`). A mapping turns columns or keys
 // into catalog metrics (with scale and offset). Lines that do not fit are counted, never fatal.
-import { SerialPort } from 'serialport'
 import { CATALOG, isKind, type Kind } from '@shennong/core/catalog.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
 import type { SerialLineConfig } from './serial-line-config.ts'
 import type { Source, SourceDefinition, SourceIo } from '../source.ts'
+import { createLinePort, type LinePort } from '../line-port.ts'
 
 
 export interface LineParser { line: (text: string) => void }
@@ -58,46 +58,27 @@ function create (config: SerialLineConfig): Source {
   const reopenMs = parseDuration(config.reopen)
   // Validate the mapping now (create does no I/O, but reports config problems).
   createLineParser(config, { emit: () => {}, fault: () => {} })
-  let port: SerialPort | undefined
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-
-  function open (io: SourceIo, parser: LineParser): void {
-    if (stopped) return
-    let partial = ''
-    const p = new SerialPort({ path: config.port, baudRate: config.baudRate, autoOpen: false })
-    const retry = (err: Error): void => {
-      io.fault(config.device, 'port', err)
-      if (port === p) port = undefined
-      if (!stopped) timer = setTimeout(() => open(io, parser), reopenMs)
-    }
-    p.open(err => {
-      if (err != null) { retry(err); return }
-      port = p
-      p.on('data', (chunk: Buffer) => {
-        partial += chunk.toString('latin1')
-        let nl: number
-        while ((nl = partial.indexOf('\n')) >= 0) {
-          parser.line(partial.slice(0, nl))
-          partial = partial.slice(nl + 1)
-        }
-        if (partial.length > 1024) { io.fault(config.device, 'parse'); partial = '' }
-      })
-      p.on('close', (closeErr: Error | null) => { if (!stopped) retry(closeErr ?? new Error('port closed')) })
-      p.on('error', () => {})
-    })
-  }
+  let linePort: LinePort | undefined
 
   return {
     devices: [config.device],
     tasks: [],
-    async start (io) { stopped = false; open(io, createLineParser(config, io)) },
+    async start (io) {
+      const parser = createLineParser(config, io)
+      linePort = createLinePort({
+        path: config.port,
+        baudRate: config.baudRate,
+        reopenMs,
+        maxLine: 1024,
+        onLine: line => parser.line(line),
+        onOverlong: () => io.fault(config.device, 'parse'),
+        onPortError: err => io.fault(config.device, 'port', err)
+      })
+      linePort.start()
+    },
     async stop () {
-      stopped = true
-      clearTimeout(timer)
-      const p = port
-      port = undefined
-      if (p?.isOpen === true) await new Promise<void>(resolve => p.close(() => resolve()))
+      await linePort?.stop()
+      linePort = undefined
     }
   }
 }
