@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
@@ -18,6 +18,7 @@ import { topicFilter } from '../core/src/topics.ts'
 import { openPtyPair, type PtyPair } from '../device-sim/src/serial/pty-pair.ts'
 import { startModbusBusSim, type ModbusBusSim } from '../device-sim/src/serial/modbus-slave-sim.ts'
 import { startGnssSim, type GnssSim } from '../device-sim/src/serial/gnss-sim.ts'
+import { cpuAndRss } from './process-stats.ts'
 
 const { values } = parseArgs({
   options: {
@@ -31,17 +32,6 @@ const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(r
 const emit = (line: Record<string, unknown>): void => { process.stdout.write(JSON.stringify(line) + '\n') }
 const MAIN = join(import.meta.dirname, '..', 'edge', 'src', 'main.ts')
 
-function cpuAndRss (pid: number | undefined): { cpuMs: number, rssMb: number } {
-  if (pid === undefined) return { cpuMs: 0, rssMb: 0 }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    const ticks = Number(stat[11]) + Number(stat[12])
-    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return { cpuMs: ticks * 10, rssMb: Math.round(Number(rss?.[1] ?? 0) / 1024) }
-  } catch {
-    return { cpuMs: 0, rssMb: 0 }
-  }
-}
 
 async function startBroker (onReadings: (n: number) => void): Promise<{ url: string, close: () => Promise<void> }> {
   const broker = await Aedes.createBroker()

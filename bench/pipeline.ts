@@ -10,11 +10,11 @@
 // --cpu-prof DIR (broker and ingest write V8 CPU profiles into DIR when they exit), --rules off (ingest
 // runs without the rule engine's log consumer, to see what it costs).
 import { parseArgs } from 'node:util'
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { startInfluxd } from '../test/harness/influxd.ts'
 import { startTestStack, type TestStack } from '../test/harness/stack.ts'
 import { startLoad } from '../test/harness/load.ts'
+import { cpuAndRss } from './process-stats.ts'
 
 const { values } = parseArgs({
   options: {
@@ -41,17 +41,6 @@ async function count (url: string, measurement: string): Promise<number> {
   return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0
 }
 
-function cpuAndRss (pid: number | undefined): { cpuMs: number, rssMb: number } {
-  if (pid === undefined) return { cpuMs: 0, rssMb: 0 }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    const ticks = Number(stat[11]) + Number(stat[12])
-    const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return { cpuMs: ticks * 10, rssMb: Math.round(Number(rss?.[1] ?? 0) / 1024) }
-  } catch {
-    return { cpuMs: 0, rssMb: 0 }
-  }
-}
 
 function percentile (sorted: number[], p: number): number {
   if (sorted.length === 0) return 0
