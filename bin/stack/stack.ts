@@ -9,6 +9,7 @@ import { createSupervisor, type Supervisor } from './supervisor.ts'
 import { startManagedInfluxd, type ManagedInfluxd } from './influxd.ts'
 import { pickPort } from './ports.ts'
 import { openPrincipalStore, principalsPath } from '../../core/src/principals.ts'
+import { deepMerge } from '../../core/src/deep-merge.ts'
 
 const Port = (port: number, description: string) => Type.Integer({ minimum: 0, maximum: 65535, default: port, description })
 
@@ -74,16 +75,6 @@ async function waitForHttp (url: string, timeoutMs: number, what: string): Promi
   throw new Error(`${what} did not answer ${url} within ${timeoutMs / 1000} s; see its log lines above`)
 }
 
-function deepMerge (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base }
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k]
-    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
-      ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
-      : v
-  }
-  return out
-}
 
 export async function runStack (config: StackConfig, options: { quiet?: boolean } = {}): Promise<RunningStack> {
   const logger = createLogger('stack', config.logLevel as LogLevel)

@@ -9,6 +9,7 @@ import { buildTopic } from '@shennong/core/topics.ts'
 import { startInfluxd, type InfluxdHandle } from '../../../test/harness/influxd.ts'
 import { loadIngestConfig, type IngestConfig } from '../config.ts'
 import { startIngest, type RunningIngest } from '../main.ts'
+import { deepMerge } from '@shennong/core/deep-merge.ts'
 
 interface Tap { teardown: (fn: () => unknown) => void }
 
@@ -102,16 +103,6 @@ export async function startIngestFixture (t: Tap, overrides: Record<string, unkn
   }
 }
 
-function deepMerge (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base }
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k]
-    out[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
-      ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
-      : v
-  }
-  return out
-}
 
 /** Polls until `check` returns a truthy value or the time is up. */
 export async function eventually<T> (check: () => Promise<T> | T, timeoutMs = 15_000, what = 'condition'): Promise<T> {
