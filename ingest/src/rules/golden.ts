@@ -106,34 +106,9 @@ export function hasGoldenIndices (dir: string): boolean {
   return existsSync(join(dir, 'expected-indices.ndjson'))
 }
 
-/** Like compareGolden, for expected-indices.ndjson: `values` compares the keys each line names. */
+/** Like compareGolden, for expected-indices.ndjson. */
 export function compareGoldenIndices (dir: string): { actual: Array<Record<string, unknown>>, expected: Array<Record<string, unknown>> } {
-  const got = runGoldenAll(dir).indices
-  const want = ndjson(join(dir, 'expected-indices.ndjson'))
-  const actual: Array<Record<string, unknown>> = []
-  const expected: Array<Record<string, unknown>> = []
-  for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    const g = got[i]
-    const w = want[i]
-    if (w === undefined) { actual.push(g); expected.push({}); continue }
-    if (g === undefined) { actual.push({}); expected.push(w); continue }
-    const a: Record<string, unknown> = {}
-    const e: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(w)) {
-      if (key === 'ts') { e.ts = ms(value, `${dir}/expected-indices.ndjson:${i + 1}`); a.ts = g.ts; continue }
-      if (key === 'values') {
-        const gv = (g.values ?? {}) as Record<string, unknown>
-        e.values = value
-        a.values = Object.fromEntries(Object.keys(value as object).map(k => [k, gv[k]]))
-        continue
-      }
-      e[key] = value
-      a[key] = g[key]
-    }
-    actual.push(a)
-    expected.push(e)
-  }
-  return { actual, expected }
+  return projectOnto(runGoldenAll(dir).indices, ndjson(join(dir, 'expected-indices.ndjson')), `${dir}/expected-indices.ndjson`)
 }
 
 function close (a: unknown, b: unknown): boolean {
@@ -142,8 +117,15 @@ function close (a: unknown, b: unknown): boolean {
 
 /** Projects actual signals onto the fields each expected line names; returns both for t.same. */
 export function compareGolden (dir: string): { actual: Array<Record<string, unknown>>, expected: Array<Record<string, unknown>> } {
-  const got = runGolden(dir)
-  const want = ndjson(join(dir, 'expected-alerts.ndjson'))
+  return projectOnto(runGolden(dir), ndjson(join(dir, 'expected-alerts.ndjson')), `${dir}/expected-alerts.ndjson`)
+}
+
+/**
+ * Each actual line projected onto the keys its expected line names: `ts` as a time, an object
+ * (`details`, `values`) on the keys it lists, `messageIncludes` as a substring of `message`,
+ * numbers within 1e-6. A missing or extra line shows as {} on the other side.
+ */
+function projectOnto (got: Array<Record<string, unknown>>, want: Array<Record<string, unknown>>, file: string): { actual: Array<Record<string, unknown>>, expected: Array<Record<string, unknown>> } {
   const actual: Array<Record<string, unknown>> = []
   const expected: Array<Record<string, unknown>> = []
   for (let i = 0; i < Math.max(got.length, want.length); i++) {
@@ -154,16 +136,16 @@ export function compareGolden (dir: string): { actual: Array<Record<string, unkn
     const a: Record<string, unknown> = {}
     const e: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(w)) {
-      if (key === 'ts') { e.ts = ms(value, `${dir}/expected-alerts.ndjson:${i + 1}`); a.ts = g.ts; continue }
+      if (key === 'ts') { e.ts = ms(value, `${file}:${i + 1}`); a.ts = g.ts; continue }
       if (key === 'messageIncludes') {
         e[key] = value
         a[key] = typeof g.message === 'string' && g.message.includes(String(value)) ? value : g.message
         continue
       }
-      if (key === 'details') {
-        const gd = (g.details ?? {}) as Record<string, unknown>
-        e.details = value
-        a.details = Object.fromEntries(Object.keys(value as object).map(k => [k, gd[k]]))
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        const have = (g[key] ?? {}) as Record<string, unknown>
+        e[key] = value
+        a[key] = Object.fromEntries(Object.keys(value).map(k => [k, have[k]]))
         continue
       }
       e[key] = value
