@@ -36,6 +36,8 @@ export interface IngestLogConfig {
   retireOthers?: boolean
   limits?: Partial<QueueLimits>
   sync?: 'full' | 'normal'
+  /** For releases (see SqliteQueueOptions.releaseSync); ingest uses `normal`. */
+  releaseSync?: 'full' | 'normal'
   groupCommitMs?: number
 }
 
@@ -50,6 +52,7 @@ export function openIngestLog (config: IngestLogConfig): DurableQueue {
     retireOthers: config.retireOthers,
     limits: config.limits,
     sync: config.sync,
+    releaseSync: config.releaseSync,
     groupCommitMs: config.groupCommitMs
   })
 }

@@ -75,85 +75,99 @@ export function validateReading (input: unknown, options: ValidateOptions = {}, 
   return validateAt(input, options, path)
 }
 
-/** validateReading with the path as a string or, for an array element, its index (formatted only for an error). */
+/** The JSON path of `field` in the reading at `where` (a path, or an array element's index). */
+function fieldPath (where: string | number, field: string): string {
+  const path = typeof where === 'number' ? `[${where}]` : where
+  return path === '' ? field : `${path}.${field}`
+}
+
+/**
+ * validateReading with the path as a string or, for an array element, its index (formatted only
+ * for an error). Every reading of every message passes here, so the valid path allocates only the
+ * reading: no error list until there is an error, and a valid `metrics` object is taken as it is.
+ */
 function validateAt (input: unknown, options: ValidateOptions, where: string | number): Validation {
-  const errors: FieldError[] = []
-  const pathOf = (): string => (typeof where === 'number' ? `[${where}]` : where)
-  const at = (field: string): string => { const path = pathOf(); return path === '' ? field : `${path}.${field}` }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    const path = pathOf()
+    const path = typeof where === 'number' ? `[${where}]` : where
     return { ok: false, errors: [{ field: path === '' ? '(reading)' : path, message: `a reading must be a JSON object, got ${describe(input)}` }] }
   }
+  let errors: FieldError[] | undefined
   const o = input as Record<string, unknown>
-  for (const key of Object.keys(o)) {
-    if (!KNOWN_FIELDS.has(key)) errors.push({ field: at(key), message: `unknown field "${key}"; a reading has ${[...KNOWN_FIELDS].join(', ')}` })
+  for (const key in o) {
+    if (!KNOWN_FIELDS.has(key)) (errors ??= []).push({ field: fieldPath(where, key), message: `unknown field "${key}"; a reading has ${[...KNOWN_FIELDS].join(', ')}` })
   }
 
   let device = options.defaultDevice
   if (o.device !== undefined) {
     if (isSegment(o.device)) device = o.device
-    else errors.push({ field: at('device'), message: `device must be an id of lower-case letters, digits, _ and - (max 64), got ${describe(o.device)}` })
+    else (errors ??= []).push({ field: fieldPath(where, 'device'), message: `device must be an id of lower-case letters, digits, _ and - (max 64), got ${describe(o.device)}` })
   } else if (device === undefined) {
-    errors.push({ field: at('device'), message: 'device is missing and the sender is unknown' })
+    (errors ??= []).push({ field: fieldPath(where, 'device'), message: 'device is missing and the sender is unknown' })
   }
 
   let kind: Kind | undefined
-  if (o.kind === undefined) errors.push({ field: at('kind'), message: `kind is missing; one of ${KINDS.join(', ')}` })
+  if (o.kind === undefined) (errors ??= []).push({ field: fieldPath(where, 'kind'), message: `kind is missing; one of ${KINDS.join(', ')}` })
   else if (isKind(o.kind)) kind = o.kind
-  else errors.push({ field: at('kind'), message: `unknown kind ${describe(o.kind)}; one of ${KINDS.join(', ')}` })
+  else (errors ??= []).push({ field: fieldPath(where, 'kind'), message: `unknown kind ${describe(o.kind)}; one of ${KINDS.join(', ')}` })
 
   let ts = 0
-  if (o.ts === undefined) errors.push({ field: at('ts'), message: 'ts is missing' })
+  if (o.ts === undefined) (errors ??= []).push({ field: fieldPath(where, 'ts'), message: 'ts is missing' })
   else {
     const parsed = parseTimestamp(o.ts)
-    if (typeof parsed === 'string') errors.push({ field: at('ts'), message: parsed })
+    if (typeof parsed === 'string') (errors ??= []).push({ field: fieldPath(where, 'ts'), message: parsed })
     else {
       const now = options.now ?? Date.now()
       const maxFuture = options.maxFutureMs ?? 300_000
       if (parsed > now + maxFuture) {
-        errors.push({ field: at('ts'), message: `ts ${new Date(parsed).toISOString()} is ${Math.round((parsed - now) / 1000)} s in the future (allowed ${maxFuture / 1000} s); check the device clock` })
+        (errors ??= []).push({ field: fieldPath(where, 'ts'), message: `ts ${new Date(parsed).toISOString()} is ${Math.round((parsed - now) / 1000)} s in the future (allowed ${maxFuture / 1000} s); check the device clock` })
       } else if (parsed < (options.minTs ?? DEFAULT_MIN_TS)) {
-        errors.push({ field: at('ts'), message: `ts ${Number.isFinite(parsed) ? new Date(parsed).toISOString() : parsed} is before ${new Date(options.minTs ?? DEFAULT_MIN_TS).toISOString()}; check the device clock` })
+        (errors ??= []).push({ field: fieldPath(where, 'ts'), message: `ts ${Number.isFinite(parsed) ? new Date(parsed).toISOString() : parsed} is before ${new Date(options.minTs ?? DEFAULT_MIN_TS).toISOString()}; check the device clock` })
       } else ts = parsed
     }
   }
 
   let seq = 0
-  if (o.seq === undefined) errors.push({ field: at('seq'), message: 'seq is missing; send a per-device counter that only grows' })
+  if (o.seq === undefined) (errors ??= []).push({ field: fieldPath(where, 'seq'), message: 'seq is missing; send a per-device counter that only grows' })
   else if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq < 0) {
-    errors.push({ field: at('seq'), message: `seq must be a non-negative integer, got ${describe(o.seq)}` })
+    (errors ??= []).push({ field: fieldPath(where, 'seq'), message: `seq must be a non-negative integer, got ${describe(o.seq)}` })
   } else seq = o.seq
 
-  const metrics: Record<string, number> = {}
-  if (o.metrics === undefined) errors.push({ field: at('metrics'), message: 'metrics is missing' })
+  let metrics: Record<string, number> | undefined
+  if (o.metrics === undefined) (errors ??= []).push({ field: fieldPath(where, 'metrics'), message: 'metrics is missing' })
   else if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics)) {
-    errors.push({ field: at('metrics'), message: `metrics must be an object of metric name → number, got ${describe(o.metrics)}` })
+    (errors ??= []).push({ field: fieldPath(where, 'metrics'), message: `metrics must be an object of metric name → number, got ${describe(o.metrics)}` })
   } else {
     const input = o.metrics as Record<string, unknown>
-    const names = Object.keys(input)
-    if (names.length === 0) errors.push({ field: at('metrics'), message: 'metrics is empty; a reading carries at least one metric' })
     const known = kind === undefined ? undefined : CATALOG[kind]
-    for (const name of names) {
+    let count = 0
+    let valid = true
+    for (const name in input) {
+      count++
       const value = input[name]
       if (known !== undefined && !Object.hasOwn(known, name)) {
-        errors.push({ field: at(`metrics.${name}`), message: `unknown metric "${name}" for kind ${kind}; known: ${Object.keys(known).join(', ')}` })
+        valid = false
+        ;(errors ??= []).push({ field: fieldPath(where, `metrics.${name}`), message: `unknown metric "${name}" for kind ${kind}; known: ${Object.keys(known).join(', ')}` })
       } else if (typeof value !== 'number' || !Number.isFinite(value)) {
-        errors.push({ field: at(`metrics.${name}`), message: `metric ${name} must be a finite number, got ${describe(value)}` })
-      } else metrics[name] = value
+        valid = false
+        ;(errors ??= []).push({ field: fieldPath(where, `metrics.${name}`), message: `metric ${name} must be a finite number, got ${describe(value)}` })
+      }
     }
+    if (count === 0) (errors ??= []).push({ field: fieldPath(where, 'metrics'), message: 'metrics is empty; a reading carries at least one metric' })
+    // Every name known and every value a finite number: the object is the reading's metrics as it is.
+    else if (valid) metrics = input as Record<string, number>
   }
 
   let flags: Record<string, Flag> | undefined
   if (o.flags !== undefined) {
     if (typeof o.flags !== 'object' || o.flags === null || Array.isArray(o.flags)) {
-      errors.push({ field: at('flags'), message: `flags must be an object of metric name → flag, got ${describe(o.flags)}` })
+      (errors ??= []).push({ field: fieldPath(where, 'flags'), message: `flags must be an object of metric name → flag, got ${describe(o.flags)}` })
     } else {
       flags = {}
       for (const [name, flag] of Object.entries(o.flags as Record<string, unknown>)) {
         if (typeof o.metrics === 'object' && o.metrics !== null && !Object.hasOwn(o.metrics, name)) {
-          errors.push({ field: at(`flags.${name}`), message: `flag for "${name}", which is not among the reading's metrics` })
+          (errors ??= []).push({ field: fieldPath(where, `flags.${name}`), message: `flag for "${name}", which is not among the reading's metrics` })
         } else if (!(FLAGS as readonly unknown[]).includes(flag)) {
-          errors.push({ field: at(`flags.${name}`), message: `flag must be one of ${FLAGS.join(', ')}, got ${describe(flag)}` })
+          (errors ??= []).push({ field: fieldPath(where, `flags.${name}`), message: `flag must be one of ${FLAGS.join(', ')}, got ${describe(flag)}` })
         } else flags[name] = flag as Flag
       }
     }
@@ -162,10 +176,10 @@ function validateAt (input: unknown, options: ValidateOptions, where: string | n
   let source: string | undefined
   if (o.source !== undefined) {
     if (typeof o.source === 'string' && o.source.length > 0 && o.source.length <= 64) source = o.source
-    else errors.push({ field: at('source'), message: `source must be a string of 1–64 characters, got ${describe(o.source)}` })
+    else (errors ??= []).push({ field: fieldPath(where, 'source'), message: `source must be a string of 1–64 characters, got ${describe(o.source)}` })
   }
 
-  if (errors.length > 0 || device === undefined || kind === undefined) return { ok: false, errors }
+  if (errors !== undefined || device === undefined || kind === undefined || metrics === undefined) return { ok: false, errors: errors ?? [] }
   const reading: Reading = { device, kind, ts, seq, metrics }
   if (flags !== undefined && Object.keys(flags).length > 0) reading.flags = flags
   if (source !== undefined) reading.source = source

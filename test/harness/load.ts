@@ -71,12 +71,19 @@ export function startLoad (options: LoadOptions): Load {
    */
   interface Message { device: string, firstSeq: number, count: number, lastTs: number, payload: string }
 
+  // The metric values cycle, so their JSON text is made once.
+  const cycle = (n: number, f: (i: number) => number): string[] => Array.from({ length: n }, (_, i) => String(f(i)))
+  const moisture = cycle(100, i => 20 + i / 10)
+  const soilTemperature = cycle(50, i => 15 + i / 10)
+  const humidity = cycle(40, i => 40 + i)
+  const kind = options.kind ?? 'soil'
+
   function readingJson (device: string, seq: number): string {
     const ts = startTs + seq * 1000
-    const metrics = options.kind === 'weather'
-      ? `{"temperature_c":${15 + (seq % 50) / 10},"humidity_pct":${40 + (seq % 40)}}`
-      : `{"moisture_vwc_pct":${20 + (seq % 100) / 10},"temperature_c":${15 + (seq % 50) / 10}}`
-    return `{"device":"${device}","kind":"${options.kind ?? 'soil'}","ts":${ts},"seq":${seq},"metrics":${metrics}}`
+    const metrics = kind === 'weather'
+      ? `{"temperature_c":${soilTemperature[seq % 50]},"humidity_pct":${humidity[seq % 40]}}`
+      : `{"moisture_vwc_pct":${moisture[seq % 100]},"temperature_c":${soilTemperature[seq % 50]}}`
+    return `{"device":"${device}","kind":"${kind}","ts":${ts},"seq":${seq},"metrics":${metrics}}`
   }
 
   function nextMessage (): Message {

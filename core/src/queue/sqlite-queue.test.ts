@@ -51,6 +51,73 @@ t.test('sqlite: two processes share a file, one appending and one consuming', as
   await reader.close()
 })
 
+t.test('sqlite: releases of several consumers made together share one commit', async t => {
+  const path = join(t.testdir(), 'grouped-release.db')
+  const q = createSqliteQueue({ path, consumers: ['ingest', 'rules'], releaseSync: 'normal' })
+  const ids = await q.append([1, 2, 3].map(n => ({ meta: String(n), payload: Buffer.from([n]) })))
+  await q.read('ingest', 10)
+  await q.read('rules', 10)
+  const spy = new DatabaseSync(path)
+  const changes = (): number => (spy.prepare('SELECT count(*) AS n FROM released').get() as { n: number }).n
+  const before = (await q.stats()).depth
+  // Turns of the event loop, counted, so each release records the turn it settled in.
+  let turn = 0
+  const bump = (): void => { if (++turn < 1000) setImmediate(bump) }
+  setImmediate(bump)
+  const calls = [q.release('ingest', [ids[1]]), q.release('rules', [ids[1]]), q.release('ingest', [ids[2]])]
+  t.equal(changes(), 0, 'nothing committed before the next turn of the event loop')
+  const turns = await Promise.all(calls.map(p => p.then(() => turn)))
+  turn = 1000
+  t.equal(new Set(turns).size, 1, 'all three settle in the same turn, from one commit')
+  t.equal(changes(), 3, 'ids 2 and 3 above ingest\'s watermark, id 2 above rules\'')
+  t.equal(before, 3)
+  t.same((await q.read('ingest', 10)).map(e => e.meta), [], 'released entries are not handed out again')
+  await q.close()
+  const reopened = createSqliteQueue({ path, consumers: ['ingest', 'rules'] })
+  t.same((await reopened.read('ingest', 10)).map(e => e.meta), ['1'], 'after a reopen only the unreleased entry comes back to ingest')
+  t.same((await reopened.read('rules', 10)).map(e => e.meta), ['1', '3'])
+  await reopened.close()
+  spy.close()
+})
+
+t.test('sqlite: a release waits for another connection\'s write lock without blocking the event loop', async t => {
+  const path = join(t.testdir(), 'locked-release.db')
+  const q = createSqliteQueue({ path, consumers: ['c'] })
+  const [id] = await q.append([{ meta: 'a', payload: Buffer.from('1') }])
+  await q.read('c', 1)
+  const other = new DatabaseSync(path)
+  other.exec('PRAGMA busy_timeout = 10000')
+  other.exec('BEGIN IMMEDIATE')
+  let released = false
+  const release = q.release('c', [id]).then(() => { released = true })
+  let ticks = 0
+  const timer = setInterval(() => { ticks++ }, 5)
+  await new Promise(resolve => setTimeout(resolve, 80))
+  t.notOk(released, 'not released while the other connection holds the lock')
+  t.ok(ticks >= 5, `timers kept running meanwhile (${ticks} ticks of 5 ms in 80 ms)`)
+  other.exec('COMMIT')
+  await release
+  clearInterval(timer)
+  t.ok(released, 'released once the lock is free')
+  t.equal((await q.stats()).depth, 0)
+  other.close()
+  await q.close()
+})
+
+t.test('sqlite: a release pending at close is committed by the close', async t => {
+  const path = join(t.testdir(), 'release-at-close.db')
+  const q = createSqliteQueue({ path, consumers: ['c'] })
+  const [id] = await q.append([{ meta: 'a', payload: Buffer.from('1') }])
+  await q.read('c', 1)
+  const release = q.release('c', [id])
+  await q.close()
+  await release
+  const reopened = createSqliteQueue({ path, consumers: ['c'] })
+  t.same(await reopened.read('c', 10), [], 'the release survived the close')
+  await reopened.close()
+  await t.rejects(q.release('c', [id]), { code: 'ERR_QUEUE_CLOSED' })
+})
+
 t.test('sqlite: kill -9 at random moments never loses an acknowledged append, never resurrects a release, never corrupts', async t => {
   // A unique directory: two runs of this file at once must never share the file they crash.
   const dir = mkdtempSync(join(tmpdir(), 'shennong-crash-'))

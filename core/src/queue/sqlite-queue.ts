@@ -29,6 +29,12 @@ export interface SqliteQueueOptions {
   limits?: Partial<QueueLimits>
   /** `full` fsyncs each commit (survives power loss); `normal` survives a process crash. */
   sync?: 'full' | 'normal'
+  /**
+   * The same for the commits of releases (default: `sync`). A release lost to a power failure
+   * only hands its entries out again; where redelivery is harmless (the ingest log: storage
+   * overwrites a point with itself) `normal` spares an fsync per release.
+   */
+  releaseSync?: 'full' | 'normal'
   /** How long an append may wait for others to join its commit; 0 means the next turn of the loop. */
   groupCommitMs?: number
   now?: () => number
@@ -41,6 +47,17 @@ interface PendingAppend {
   resolve: (ids: number[]) => void
   reject: (err: Error) => void
 }
+
+interface PendingRelease {
+  consumer: string
+  ids: number[]
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+/** How long a release keeps trying for the write lock without blocking the event loop. */
+const RELEASE_NONBLOCKING_MS = 200
+const BUSY_TIMEOUT_MS = 10_000
 
 interface ConsumerState {
   watermark: number
@@ -73,7 +90,9 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
   const limits: QueueLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const now = options.now ?? Date.now
   const groupCommitMs = options.groupCommitMs ?? 0
-  const db = openSqlite(options.path, { synchronous: options.sync, busyTimeoutMs: 10_000 })
+  const db = openSqlite(options.path, { synchronous: options.sync, busyTimeoutMs: BUSY_TIMEOUT_MS })
+  const sync = options.sync ?? 'full'
+  const releaseSync = options.releaseSync ?? sync
   db.exec(SCHEMA)
 
   const st = {
@@ -119,6 +138,10 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
   let flushTimer: NodeJS.Timeout | undefined
   let retryTimer: NodeJS.Timeout | undefined
   let closed = false
+  let releases: PendingRelease[] = []
+  let releaseTimer: NodeJS.Timeout | undefined
+  let releaseImmediate: NodeJS.Immediate | undefined
+  let releasesSince = 0
 
   function transaction<T> (fn: () => T): T {
     return withTransaction(db, fn)
@@ -295,6 +318,73 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
     }
   }
 
+  // Releases (of every consumer of this handle) made in one turn of the event loop share one
+  // commit. Another process may hold the write lock (the broker appending): while it does, the
+  // release tries again shortly instead of blocking the event loop in SQLite's busy handler, and
+  // only after RELEASE_NONBLOCKING_MS waits for the lock like any other commit.
+  function scheduleReleases (delayMs: number): void {
+    if (releaseTimer !== undefined || releaseImmediate !== undefined) return
+    if (delayMs === 0) releaseImmediate = setImmediate(flushReleases)
+    else releaseTimer = setTimeout(flushReleases, delayMs)
+  }
+
+  function begin (blocking: boolean): boolean {
+    if (blocking) {
+      db.exec('BEGIN IMMEDIATE')
+      return true
+    }
+    db.exec('PRAGMA busy_timeout = 0')
+    try {
+      db.exec('BEGIN IMMEDIATE')
+      return true
+    } catch (err) {
+      if ((err as { errcode?: number }).errcode === 5) return false // SQLITE_BUSY
+      throw err
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    }
+  }
+
+  function flushReleases (): void {
+    releaseTimer = undefined
+    releaseImmediate = undefined
+    if (releases.length === 0) return
+    const calls = releases
+    let began = false
+    try {
+      if (releaseSync !== sync) db.exec(`PRAGMA synchronous = ${releaseSync === 'normal' ? 'NORMAL' : 'FULL'}`)
+      try {
+        began = begin(closed || now() - releasesSince >= RELEASE_NONBLOCKING_MS)
+        if (!began) { scheduleReleases(1); return }
+        releases = []
+        for (const call of calls) applyRelease(call.consumer, call.ids)
+        deleteReleasedByAll()
+        db.exec('COMMIT')
+      } finally {
+        if (releaseSync !== sync) db.exec(`PRAGMA synchronous = ${sync === 'normal' ? 'NORMAL' : 'FULL'}`)
+      }
+    } catch (err) {
+      if (began && db.isTransaction) db.exec('ROLLBACK')
+      releases = releases === calls ? [] : releases
+      for (const call of calls) call.reject(err as Error)
+      return
+    }
+    for (const call of calls) call.resolve()
+    if (releases.length > 0) { releasesSince = now(); scheduleReleases(0) }
+  }
+
+  function applyRelease (consumer: string, ids: number[]): void {
+    const c = consumerOf(consumer)
+    const fresh: number[] = []
+    for (const id of ids) {
+      if (id <= c.watermark || c.releasedAbove.has(id)) continue
+      c.releasedAbove.add(id)
+      fresh.push(id)
+    }
+    advance(consumer, c)
+    for (const id of fresh) if (id > c.watermark) st.addReleased.run(consumer, id)
+  }
+
   const queue: DurableQueue = {
     append (items) {
       if (closed) return Promise.reject(new ShennongError('ERR_QUEUE_CLOSED', `queue ${options.path} is closed`))
@@ -338,19 +428,18 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
       return out
     },
 
-    async release (consumer, ids) {
-      const c = consumerOf(consumer)
-      if (ids.length === 0) return
-      transaction(() => {
-        const fresh: number[] = []
-        for (const id of ids) {
-          if (id <= c.watermark || c.releasedAbove.has(id)) continue
-          c.releasedAbove.add(id)
-          fresh.push(id)
-        }
-        advance(consumer, c)
-        for (const id of fresh) if (id > c.watermark) st.addReleased.run(consumer, id)
-        deleteReleasedByAll()
+    release (consumer, ids) {
+      if (closed) return Promise.reject(new ShennongError('ERR_QUEUE_CLOSED', `queue ${options.path} is closed`))
+      try {
+        consumerOf(consumer)
+      } catch (err) {
+        return Promise.reject(err as Error)
+      }
+      if (ids.length === 0) return Promise.resolve()
+      return new Promise((resolve, reject) => {
+        if (releases.length === 0) releasesSince = now()
+        releases.push({ consumer, ids, resolve, reject })
+        scheduleReleases(0)
       })
     },
 
@@ -396,6 +485,9 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
       if (retryTimer !== undefined) clearTimeout(retryTimer)
       flush()
       closed = true
+      if (releaseTimer !== undefined) clearTimeout(releaseTimer)
+      if (releaseImmediate !== undefined) clearImmediate(releaseImmediate)
+      flushReleases()
       for (const call of waiting) call.reject(new ShennongError('ERR_QUEUE_CLOSED', `queue ${options.path} closed while the append waited for room`))
       waiting = []
       db.close()

@@ -15,6 +15,7 @@ import type { AlertSink } from './sinks/alert-sink.ts'
 import { createEventSink, type EventSink } from './sinks/event-sink.ts'
 import { createInfluxSink } from './sinks/influx-sink.ts'
 import { createMqttSink } from './sinks/mqtt-sink.ts'
+import type { DecodedEntries } from '../pipeline/decoded-entries.ts'
 
 export interface Alerting {
   engine: RuleEngine
@@ -30,6 +31,8 @@ export interface AlertingDeps {
   influxConfig: InfluxConfig
   registry: MetricsRegistry
   logger: Logger
+  /** Decoded log entries shared with the storage pipeline. */
+  decoded?: DecodedEntries
 }
 
 export function startAlerting (config: Pick<IngestConfig, 'dataDir' | 'rules' | 'alerts'>, deps: AlertingDeps): Alerting {
@@ -51,7 +54,7 @@ export function startAlerting (config: Pick<IngestConfig, 'dataDir' | 'rules' | 
       maxPending: config.alerts.mqtt.maxPending
     }, { metrics, logger: deps.logger }))
   }
-  const engine = createRuleEngine({ dataDir: config.dataDir, ...config.rules }, { log: deps.log, alerts: store, sinks, logger: deps.logger, metrics })
+  const engine = createRuleEngine({ dataDir: config.dataDir, ...config.rules }, { log: deps.log, alerts: store, sinks, logger: deps.logger, metrics, decoded: deps.decoded })
   let closing: Promise<void> | undefined
   return {
     engine,

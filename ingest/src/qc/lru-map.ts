@@ -17,10 +17,13 @@ export class LruMap<K, V> {
   #oldest: Node<K, V> | null = null
   #newest: Node<K, V> | null = null
   evicted = 0
+  readonly #onEvict: ((key: K, value: V) => void) | undefined
 
-  constructor (capacity: number) {
+  /** `onEvict` hears of every entry that goes because the map is full or `shift` took it. */
+  constructor (capacity: number, onEvict?: (key: K, value: V) => void) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`LRU capacity must be a positive integer, got ${capacity}`)
     this.capacity = capacity
+    this.#onEvict = onEvict
   }
 
   get size (): number { return this.#map.size }
@@ -39,15 +42,21 @@ export class LruMap<K, V> {
       this.#touch(node)
       return
     }
-    if (this.#map.size >= this.capacity && this.#oldest !== null) {
-      const oldest = this.#oldest
-      this.#unlink(oldest)
-      this.#map.delete(oldest.key)
-      this.evicted++
-    }
+    if (this.#map.size >= this.capacity) this.shift()
     const fresh: Node<K, V> = { key, value, older: null, newer: null }
     this.#map.set(key, fresh)
     this.#append(fresh)
+  }
+
+  /** Evicts the least recently used entry; false when the map is empty. */
+  shift (): boolean {
+    const oldest = this.#oldest
+    if (oldest === null) return false
+    this.#unlink(oldest)
+    this.#map.delete(oldest.key)
+    this.evicted++
+    this.#onEvict?.(oldest.key, oldest.value)
+    return true
   }
 
   #touch (node: Node<K, V>): void {

@@ -77,3 +77,12 @@ t.test('state is bounded by stateSize (least recently used go first)', async t =
   t.same(qc.check(r(10 * MIN, { ph: 7 }, { device: 'd-0' })).flags, { ph: 'ok' }, 'an evicted state starts afresh (no gap)')
   t.same(qc.check(r(10 * MIN, { ph: 7 }, { device: 'd-49' })).flags, { ph: 'suspect' }, 'a kept state still detects the gap')
 })
+
+t.test('the bound counts (device, kind, metric) states; a device with several metrics goes as a whole', async t => {
+  const qc = createQualityControl(config({ stateSize: 10, gap: { after: '1m' } }))
+  for (let d = 0; d < 20; d++) qc.check(r(0, { ph: 7, do_mg_l: 8, nh3n_mg_l: 0.2 }, { device: `d-${d}` }))
+  t.equal(qc.size(), 9, 'three devices of three metrics fit in ten')
+  t.same(qc.check(r(10 * MIN, { ph: 7, do_mg_l: 8, nh3n_mg_l: 0.2 }, { device: 'd-19' })).flags, { ph: 'suspect', do_mg_l: 'suspect', nh3n_mg_l: 'suspect' }, 'the most recent device kept every metric')
+  t.same(qc.check(r(10 * MIN, { ph: 7, do_mg_l: 8, nh3n_mg_l: 0.2 }, { device: 'd-0' })).flags, { ph: 'ok', do_mg_l: 'ok', nh3n_mg_l: 'ok' }, 'the oldest device starts afresh')
+  t.ok(qc.size() <= 10)
+})

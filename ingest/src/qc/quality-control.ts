@@ -1,7 +1,9 @@
 // Quality control (docs/quality-control.md): per metric flags, nothing dropped. Checks, in order:
 // range (outside the catalog's physical range → bad), spike, stuck and gap (→ suspect). A device's
 // own flag is kept unless a check finds something worse; it is never downgraded to ok.
-// State per (device, kind, metric) lives in memory, bounded by an LRU.
+// State per (device, kind, metric) lives in memory: one entry per (device, kind) in an LRU, with
+// its metrics' states inside, so a reading costs one keyed lookup; bounded by the number of
+// (device, kind, metric) states held.
 import { metricSpec, type Kind } from '@shennong/core/catalog.ts'
 import type { Flag, Reading } from '@shennong/core/reading.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
@@ -51,7 +53,8 @@ const NO_FINDINGS: Record<string, QcCheck[]> = Object.freeze({})
 export function createQualityControl (config: QcConfig): QualityControl {
   const gapMs = parseDuration(config.gap.after)
   const exempt = new Set(config.stuck.exempt)
-  const state = new LruMap<string, MetricState>(config.stateSize)
+  let held = 0
+  const series = new LruMap<string, Map<string, MetricState>>(config.stateSize, (_key, states) => { held -= states.size })
   // kind → metric → rule; kinds and metrics come from the catalog, so this stays small.
   const rules = new Map<Kind, Map<string, MetricRule>>()
 
@@ -85,14 +88,14 @@ export function createQualityControl (config: QcConfig): QualityControl {
       let findings: Record<string, QcCheck[]> | undefined
       const own = reading.flags
       const metrics = reading.metrics
-      const prefix = reading.device + '\u0000' + reading.kind + '\u0000'
+      const key = reading.device + '\u0000' + reading.kind
+      // Reading the states makes them the most recent; in-order readings update them in place.
+      let states = series.get(key)
       for (const metric in metrics) {
         const value = metrics[metric]
         const incoming: Flag = own?.[metric] ?? 'ok'
         const rule = ruleFor(reading.kind, metric)
-        const key = prefix + metric
-        // Reading the state makes it the most recent; an in-order reading then updates it in place.
-        const prev = state.get(key)
+        const prev = states?.get(metric)
         let checks = NO_CHECKS
         let qc: Flag = 'ok'
 
@@ -120,12 +123,17 @@ export function createQualityControl (config: QcConfig): QualityControl {
         flags[metric] = flag
         if (checks.length > 0) (findings ??= {})[metric] = checks
         if (inOrder) {
-          if (prev === undefined) state.set(key, { ts: reading.ts, value, repeats, flag, checks })
-          else { prev.ts = reading.ts; prev.value = value; prev.repeats = repeats; prev.flag = flag; prev.checks = checks }
+          if (prev === undefined) {
+            if (states === undefined) { states = new Map(); series.set(key, states) }
+            states.set(metric, { ts: reading.ts, value, repeats, flag, checks })
+            held++
+            // Over the bound: the least recently seen (device, kind) go, never this one.
+            while (held > config.stateSize && series.size > 1) series.shift()
+          } else { prev.ts = reading.ts; prev.value = value; prev.repeats = repeats; prev.flag = flag; prev.checks = checks }
         }
       }
       return { flags, findings: findings ?? NO_FINDINGS }
     },
-    size: () => state.size
+    size: () => held
   }
 }

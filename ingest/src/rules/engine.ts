@@ -7,9 +7,6 @@
 // Rule files are reloaded on change (fs.watch + debounce); a rule that keeps its id and kind keeps
 // its state.
 import { watch, type FSWatcher } from 'node:fs'
-import { decodeLogMeta } from '@shennong/core/ingest-log.ts'
-import { decodeReadings } from '@shennong/core/reading.ts'
-import { parseTopic } from '@shennong/core/topics.ts'
 import { parseDuration } from '@shennong/core/duration.ts'
 import type { DurableQueue, QueueEntry } from '@shennong/core/queue/durable-queue.ts'
 import type { Logger } from '@shennong/core/logger.ts'
@@ -23,6 +20,7 @@ import { runReading, runTick, type Fired, type Observed, type SubjectRecord } fr
 import { openRuleStateStore, ruleStatePath, type RuleStateStore, type StoredState } from './rule-state-store.ts'
 import type { ConfigIssue } from '@shennong/core/config.ts'
 import { zoneVertices, type GeofenceConfig } from './geofence/geofence.ts'
+import { createDecodedEntries, type DecodedEntries } from '../pipeline/decoded-entries.ts'
 
 export interface RuleEngineDeps {
   log: DurableQueue
@@ -31,6 +29,8 @@ export interface RuleEngineDeps {
   logger?: Logger
   metrics?: AlertMetrics
   now?: () => number
+  /** Decoded entries shared with the process's other log consumers (storage). */
+  decoded?: DecodedEntries
 }
 
 export interface ReloadResult {
@@ -63,10 +63,13 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
   const tickMs = parseDuration(config.tick)
   const maxFutureMs = parseDuration(config.maxFuture)
   const debounceMs = parseDuration(config.reloadDebounce)
+  const decoded = deps.decoded ?? createDecodedEntries({ consumers: 1, maxReadings: 0 })
 
   let rules: LoadedRule[] = loadRuleDir(config.dir)
   const states = new Map<string, Map<string, SubjectRecord>>()
-  let byTarget = new Map<string, LoadedRule[]>()
+  // site → device → kind → the enabled rules whose scope matches; starts over past 100 000 targets.
+  let byTarget = new Map<string, Map<string, Map<string, LoadedRule[]>>>()
+  let targets = 0
   let stateStore: RuleStateStore | null = null
   let watermark = 0
   let startedAt = 0
@@ -93,12 +96,15 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
   }
 
   function rulesFor (site: string, device: string, kind: string): LoadedRule[] {
-    const key = `${site}\u0000${device}\u0000${kind}`
-    let list = byTarget.get(key)
+    let byDevice = byTarget.get(site)
+    if (byDevice === undefined) { byDevice = new Map(); byTarget.set(site, byDevice) }
+    let byKind = byDevice.get(device)
+    if (byKind === undefined) { byKind = new Map(); byDevice.set(device, byKind) }
+    let list = byKind.get(kind)
     if (list === undefined) {
       list = rules.filter(r => r.enabled && r.scope.matches(site, device, kind))
-      if (byTarget.size >= 100_000) byTarget = new Map()
-      byTarget.set(key, list)
+      if (++targets > 100_000) { byTarget = new Map(); targets = 0 }
+      byKind.set(kind, list)
     }
     return list
   }
@@ -201,24 +207,17 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
   }
 
   function evaluateEntry (entry: QueueEntry): void {
-    let meta
-    try {
-      meta = decodeLogMeta(entry.meta)
-    } catch {
-      return
-    }
-    const topic = typeof meta?.topic === 'string' ? parseTopic(meta.topic) : null
-    if (topic === null || topic.channel !== 'telemetry') return
-    const decoded = decodeReadings(entry.payload, { defaultDevice: topic.id, maxFutureMs, now: typeof meta.receivedAt === 'number' ? meta.receivedAt : entry.appendedAt })
-    if (!decoded.ok) return
-    for (const item of decoded.items) {
-      if (!item.validation.ok) continue
-      const reading = item.validation.reading
-      metrics?.readings.inc()
-      for (const rule of rulesFor(topic.site, reading.device, reading.kind)) {
+    // What cannot be decoded or validated is storage's to quarantine; rules see valid readings only.
+    const d = decoded.decode(config.consumer, entry, maxFutureMs)
+    if (d.site === null) return
+    const site = d.site
+    if (d.readings.length > 0) metrics?.readings.inc({}, d.readings.length)
+    for (const item of d.readings) {
+      const reading = item.reading
+      for (const rule of rulesFor(site, reading.device, reading.kind)) {
         let result
         try {
-          result = runReading(rule, subjectsOf(rule), reading, topic.site)
+          result = runReading(rule, subjectsOf(rule), reading, site)
         } catch (err) {
           metrics?.ruleErrors.inc({ rule: rule.id })
           logger.error('rule evaluation failed; the reading is skipped for this rule', { err, rule: rule.id })
@@ -320,6 +319,7 @@ export function createRuleEngine (config: RuleEngineConfig, deps: RuleEngineDeps
     }
     rules = set.rules
     byTarget = new Map()
+    targets = 0
     metrics?.reloads.inc({ outcome: 'ok' })
     metrics?.rulesLoaded.set(rules.length)
     persist(null, removed)
