@@ -5,10 +5,10 @@ import type { Client, ConnectPacket } from 'aedes'
 import type { Logger } from '@shennong/core/logger.ts'
 import type { PrincipalStore } from '@shennong/core/principals.ts'
 import type { DurableQueue } from '@shennong/core/queue/durable-queue.ts'
+import type { RateLimiter } from '@shennong/core/rate-limiter.ts'
 import type { BrokerConfig } from './config.ts'
 import type { Identity } from './acl.ts'
 import type { BrokerMetrics, RefusalReason } from './broker-metrics.ts'
-import type { RateLimiter } from './rate-limiter.ts'
 
 export interface Session {
   identity: Identity

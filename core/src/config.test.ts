@@ -29,6 +29,17 @@ t.test('reports every problem at once', async t => {
   t.match(err.message, /typo: unknown option "typo"/)
 })
 
+t.test('a check adds problems the schema cannot see, reported with the schema\'s', async t => {
+  const check = (completed: unknown): Array<{ path: string, message: string }> => {
+    const url = (completed as { influx?: { url?: unknown } }).influx?.url
+    return typeof url === 'string' && url.startsWith('https:') ? [] : [{ path: 'influx.url', message: 'must be https' }]
+  }
+  const err = t.throws(() => loadConfig({ schema: Schema, text: 'port: x\n', check })) as unknown as { message: string, details: { issues: Array<{ path: string }> } }
+  t.match(err.message, /2 problems/)
+  t.same(err.details.issues.map(i => i.path).sort(), ['influx.url', 'port'])
+  t.equal(loadConfig({ schema: Schema, text: 'influx: { url: "https://db" }\n', check }).influx.url, 'https://db')
+})
+
 t.test('reports more than eight problems', async t => {
   const text = Array.from({ length: 12 }, (_, i) => `typo${i}: 1`).join('\n')
   const err = t.throws(() => loadConfig({ schema: Schema, text })) as unknown as { message: string }

@@ -23,6 +23,11 @@ export interface LoadConfigOptions<S extends TSchema> {
   /** Env var name → dotted config path. Only these variables are read. */
   envMap?: Record<string, string>
   env?: Record<string, string | undefined>
+  /**
+   * Problems the schema cannot see (a file that must be readable), reported with the schema's own.
+   * Called with the completed document whether it is valid or not: read it defensively.
+   */
+  check?: (completed: unknown) => ConfigIssue[]
 }
 
 function setPath (target: Record<string, unknown>, dotted: string, value: unknown): void {
@@ -124,7 +129,7 @@ export function loadConfig<S extends TSchema> (options: LoadConfigOptions<S>): R
     if (value !== undefined && value !== '') setPath(doc, path, value)
   }
   const completed = Value.Default(options.schema, doc)
-  const issues = describeSchemaErrors(options.schema, completed)
+  const issues = [...describeSchemaErrors(options.schema, completed), ...(options.check?.(completed) ?? [])]
   if (issues.length > 0) {
     const lines = issues.map(i => `  - ${i.path}: ${i.message}`).join('\n')
     throw new ShennongError('ERR_CONFIG_INVALID', `${origin} has ${issues.length} problem${issues.length === 1 ? '' : 's'}:\n${lines}`, { details: { issues } })

@@ -1,7 +1,10 @@
 // buildApp(config, deps): the ingest HTTP API. Every area is registered here, explicitly, so this
 // file lists all that runs. It never listens: main.ts does, and tests use app.inject or listen on
-// port 0 themselves.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+// port 0 themselves. HTTPS only when http.tls is set (http-server-options.ts).
+// Rate limits (auth/rate-limits.ts): a guarded route takes from its principal's bucket (its guard
+// does it), every other route but /healthz and /metrics from the client address's; each one
+// declares 429 in the OpenAPI document.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { DurableQueue } from '@shennong/core/queue/durable-queue.ts'
@@ -12,6 +15,9 @@ import { HttpError, ingestErrors } from './errors.ts'
 import type { IngestMetrics } from './ingest-metrics.ts'
 import type { QuarantineStore } from './quarantine/quarantine-store.ts'
 import { createAccess } from './auth/access.ts'
+import { createRateLimits } from './auth/rate-limits.ts'
+import { buildHttpServerOptions } from './http-server-options.ts'
+import { ErrorSchema } from './routes/error-schema.ts'
 import { influxAuthHeaders } from './influx/writer-v1.ts'
 import type { InfluxQueryClient } from './routes/sites/influxql.ts'
 import { readingsRoutes } from './routes/readings/readings.ts'
@@ -38,6 +44,8 @@ export interface AppDeps {
   trace?: TraceService
   /** Fastify logger options; false (default) for silence. */
   logger?: boolean | Record<string, unknown>
+  /** The clock of the rate limits (tests). */
+  now?: () => number
 }
 
 // shennong_ingest_http_refusals_total{reason}: by code first, then by status.
@@ -47,16 +55,42 @@ const REFUSAL_BY_CODE: Record<string, string> = {
   ERR_AUTH_FORBIDDEN: 'forbidden',
   ERR_AUTH_SITE: 'wrong_site',
   ERR_INGEST_LOG: 'log_unavailable',
-  ERR_TRACE_FORBIDDEN: 'forbidden'
+  ERR_TRACE_FORBIDDEN: 'forbidden',
+  ERR_HTTP_RATE_LIMITED: 'rate_limited'
 }
 const REFUSAL_BY_STATUS: Record<number, string> = { 400: 'invalid', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type' }
 
+/** Never rate limited: operations endpoints, scraped and probed often, from one address. */
+const UNLIMITED = new Set(['/healthz', '/metrics'])
+
 export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.http.bodyLimit, ajv: undefined })
+  const { https, trustProxy } = buildHttpServerOptions(config.http)
+  // With https set, Fastify builds an https.Server; the instance is used the same way.
+  const options = { logger: deps.logger ?? false, bodyLimit: config.http.bodyLimit, ajv: undefined, trustProxy, https } as FastifyServerOptions
+  const app = (Fastify(options) as FastifyInstance)
     .setValidatorCompiler(TypeBoxValidatorCompiler)
     .withTypeProvider<TypeBoxTypeProvider>()
-  const access = createAccess({ principals: deps.principals, mode: config.auth })
+  const limits = createRateLimits(config.http.rateLimit, {
+    counter: deps.metrics.httpRateLimited,
+    logger: { warn: (msg, fields) => app.log.warn(fields ?? {}, msg) },
+    now: deps.now
+  })
+  const pruneLimits = setInterval(() => limits.prune(), 60_000).unref()
+  app.addHook('onClose', async () => clearInterval(pruneLimits))
+  const access = createAccess({ principals: deps.principals, mode: config.auth, limits })
   const maxFutureMs = parseDuration(config.pipeline.maxFuture)
+
+  // Before any route (and before swagger collects them): an unguarded route takes from the client
+  // address's bucket first; every limited route documents its 429.
+  const limitByAddress = async (request: FastifyRequest): Promise<void> => { limits.take('ip', request.ip) }
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (UNLIMITED.has(route.url)) return
+    const schema = route.schema ?? {}
+    route.schema = { ...schema, response: { ...(schema.response as Record<string, unknown> | undefined), 429: ErrorSchema } }
+    const hooks = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    if (hooks.some(hook => hook === limitByAddress || access.isGuard(hook))) return
+    route.onRequest = [limitByAddress, ...hooks]
+  })
 
   // One error shape everywhere: { statusCode, code, error, message, …details }.
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
@@ -91,11 +125,13 @@ export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<Fa
     }
     const refusal = REFUSAL_BY_CODE[code] ?? REFUSAL_BY_STATUS[status]
     if (refusal !== undefined) deps.metrics.httpRefusals.inc({ reason: refusal })
+    if (typeof details.retryAfter === 'number') reply.header('retry-after', String(details.retryAfter))
     reply.code(status).send({ statusCode: status, code, error: httpStatusText(status), message, ...details })
   })
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    limits.take('ip', request.ip)
     deps.metrics.httpRefusals.inc({ reason: 'not_found' })
-    reply.code(404).send({ statusCode: 404, code: 'ERR_HTTP_NOT_FOUND', error: 'Not Found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}; see /docs` })
+    return reply.code(404).send({ statusCode: 404, code: 'ERR_HTTP_NOT_FOUND', error: 'Not Found', message: `no endpoint ${request.method} ${request.url.split('?')[0]}; see /docs` })
   })
 
   await app.register(swagger, {
@@ -126,5 +162,5 @@ export async function buildApp (config: IngestConfig, deps: AppDeps): Promise<Fa
 }
 
 function httpStatusText (status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error'
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error'
 }

@@ -8,14 +8,38 @@ import { RulesConfigSchema } from './rules/config.ts'
 import { Hj212ConfigSchema } from './hj212/config.ts'
 import { RollupsConfigSchema } from './influx/rollups.ts'
 import { FleetStatusConfigSchema } from './fleet-status/config.ts'
+import { httpConfigIssues } from './http-server-options.ts'
 
 const DURATION = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$'
 const Duration = (value: string, description: string) => Type.String({ pattern: DURATION, default: value, description })
 
+/** One token bucket of http.rateLimit: `burst` requests at once, refilled at `perSecond`. */
+const RateBucket = (perSecond: number, burst: number, what: string) => Type.Object({
+  perSecond: Type.Number({ minimum: 0, default: perSecond, description: `${what}: requests per second, sustained (fractions allowed); 0 turns this limit off.` }),
+  burst: Type.Integer({ minimum: 1, default: burst, description: 'Requests allowed at once after a quiet spell (the bucket size).' })
+}, { additionalProperties: false, default: {} })
+
+export const RateLimitConfigSchema = Type.Object({
+  principal: RateBucket(100, 500, 'Authenticated requests of one principal, every endpoint that needs a token except POST /v1/readings'),
+  readings: RateBucket(100, 2000, 'POST /v1/readings of one principal; a bucket of its own, with a larger burst, because a gateway posts its backlog in a burst after an outage'),
+  ip: RateBucket(20, 200, 'Requests without a token from one client address: the public trace lookup, page and QR code, /docs, demo-anonymous reads, a missing token'),
+  authFailures: RateBucket(1, 20, 'Failed authentications (malformed, unknown or wrong token) from one client address; once spent, requests with a token from that address get 429 before the token is checked'),
+  maxBuckets: Type.Integer({ minimum: 100, default: 50_000, description: 'Buckets kept per limit at most; beyond it the least recently used is forgotten. Buckets that have refilled are forgotten every minute.' })
+}, { additionalProperties: false, default: {} })
+
 export const HttpConfigSchema = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'Address to bind; 0.0.0.0 serves the LAN.' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port (logged at start).' }),
-  bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body in bytes; larger ones get 413.' })
+  bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body in bytes; larger ones get 413.' }),
+  tls: Type.Object({
+    cert: Type.String({ default: '', description: 'PEM certificate file (the chain, leaf first); with key set, ingest serves HTTPS only. Empty = plain HTTP.' }),
+    key: Type.String({ default: '', description: 'PEM private key file of the certificate.' })
+  }, { additionalProperties: false, default: {} }),
+  trustProxy: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description: 'Reverse proxies whose X-Forwarded-For names the client (addresses, CIDR ranges, or loopback, linklocal, uniquelocal), so that per-address limits apply to the client. Empty = the TCP peer is the client.'
+  }),
+  rateLimit: RateLimitConfigSchema
 }, { additionalProperties: false, default: {} })
 
 export const IngestLogConfigSchema = Type.Object({
@@ -98,6 +122,8 @@ export const IngestConfigSchema = Type.Object({
 }, { additionalProperties: false })
 
 export type IngestConfig = Static<typeof IngestConfigSchema>
+export type HttpConfig = Static<typeof HttpConfigSchema>
+export type RateLimitConfig = Static<typeof RateLimitConfigSchema>
 export type QcConfig = Static<typeof QcConfigSchema>
 export type PipelineConfig = Static<typeof PipelineConfigSchema>
 
@@ -111,5 +137,5 @@ export const INGEST_ENV_MAP: Record<string, string> = {
 }
 
 export function loadIngestConfig (source: { file?: string, text?: string, value?: unknown, env?: Record<string, string | undefined> }): Readonly<IngestConfig> {
-  return loadConfig({ schema: IngestConfigSchema, envMap: INGEST_ENV_MAP, ...source })
+  return loadConfig({ schema: IngestConfigSchema, envMap: INGEST_ENV_MAP, check: httpConfigIssues, ...source })
 }

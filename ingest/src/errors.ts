@@ -43,6 +43,7 @@ export const ingestErrors = {
 
   ERR_HTTP_VALIDATION: 'A request does not match the endpoint\'s schema (HTTP 400); the message names the field.',
   ERR_HTTP_NOT_FOUND: 'No such endpoint (HTTP 404); see /docs.',
+  ERR_HTTP_RATE_LIMITED: 'Too many requests from this principal or client address, or too many failed authentications from this address (HTTP 429, limits in http.rateLimit); wait the Retry-After seconds, then slow down.',
   ERR_HTTP_INTERNAL: 'An unexpected server error (HTTP 500); the server log has the details.'
 } as const
 

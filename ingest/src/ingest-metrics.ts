@@ -18,6 +18,8 @@ export interface IngestMetrics {
   influxErrors: Counter
   influxRetries: Counter
   httpRefusals: Counter
+  /** Requests answered 429, by the limit they exceeded (principal, readings, ip, authFailures). */
+  httpRateLimited: Counter
   httpReadings: Counter
   inFlightBatches: Gauge
   /** Sets the log gauges from the queue's stats (call before rendering). */
@@ -53,7 +55,8 @@ export function createIngestMetrics (registry: MetricsRegistry = createMetricsRe
     writeSeconds: registry.histogram('shennong_ingest_influx_write_duration_seconds', 'Time for one batch write to InfluxDB, retries included.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
     influxErrors: registry.counter('shennong_ingest_influx_errors_total', 'Failed InfluxDB write attempts, by error code.'),
     influxRetries: registry.counter('shennong_ingest_influx_retries_total', 'InfluxDB write retries.'),
-    httpRefusals: registry.counter('shennong_ingest_http_refusals_total', 'HTTP requests refused, by reason (unauthenticated, bad_token, forbidden, wrong_site, invalid, not_found, conflict, too_large, unsupported_media_type, log_unavailable).'),
+    httpRefusals: registry.counter('shennong_ingest_http_refusals_total', 'HTTP requests refused, by reason (unauthenticated, bad_token, forbidden, wrong_site, invalid, not_found, conflict, too_large, unsupported_media_type, log_unavailable, rate_limited).'),
+    httpRateLimited: registry.counter('shennong_ingest_http_rate_limited_total', 'HTTP requests answered 429, by the limit of http.rateLimit they exceeded (principal, readings, ip, authFailures).'),
     httpReadings: registry.counter('shennong_ingest_http_readings_total', 'Readings posted over HTTP, by outcome (accepted, rejected).'),
     inFlightBatches: registry.gauge('shennong_ingest_batches_in_flight', 'Batches read from the log and not yet finished.'),
     setLogStats (stats, consumer, now = Date.now()) {

@@ -39,7 +39,7 @@ export const readingsRoutes: FastifyPluginAsyncTypebox<ReadingsRoutesOptions> = 
     })
   }
 
-  app.post('/v1/readings', { schema: PostReadingsSchema, onRequest: access.guard({ roles: POST_ROLES }) }, async (request, reply) => {
+  app.post('/v1/readings', { schema: PostReadingsSchema, onRequest: access.guard({ roles: POST_ROLES, rateLimit: 'readings' }) }, async (request, reply) => {
     const principal = access.principalOf(request)
     let site: string
     if (principal.role === 'admin') {
