@@ -6,9 +6,9 @@ t.test('an empty config is complete with the documented defaults', async t => {
   t.match(c, {
     dataDir: '.data',
     http: { host: '127.0.0.1', port: 8080, bodyLimit: 1_048_576 },
-    influx: { url: 'http://127.0.0.1:8086', api: 'v1', database: 'shennong' },
+    influx: { url: 'http://127.0.0.1:8086', api: 'v1', database: 'shennong', maxBatchPoints: 10_000 },
     ingestLog: { consumers: ['ingest', 'rules'], sync: 'full', groupCommit: '2ms', onFull: 'backpressure' },
-    pipeline: { batchEntries: 2000, maxInFlightBatches: 2, pollInterval: '20ms', maxFuture: '5m' },
+    pipeline: { batchEntries: 2000, maxInFlightBatches: 4, pollInterval: '20ms', maxFuture: '5m' },
     qc: { spike: { relative: 0.3, limits: {} }, stuck: { count: 12, tolerance: 0 }, gap: { after: '15m' }, stateSize: 100_000 },
     auth: 'required',
     logLevel: 'info'

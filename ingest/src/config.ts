@@ -59,7 +59,7 @@ export const IngestLogConfigSchema = Type.Object({
 export const PipelineConfigSchema = Type.Object({
   batchEntries: Type.Integer({ minimum: 1, default: 2000, description: 'Log entries read per batch at most.' }),
   batchBytes: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Payload bytes read per batch at most (at least one entry): with batchEntries and maxInFlightBatches it bounds memory.' }),
-  maxInFlightBatches: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Batches being written at once; beyond it the consumer stops reading (backpressure on the log).' }),
+  maxInFlightBatches: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'Batches being written at once; beyond it the consumer stops reading (backpressure on the log).' }),
   pollInterval: Duration('20ms', 'How often an idle consumer looks for entries appended by another process.'),
   maxFuture: Duration('5m', 'How far in the future a reading\'s ts may be (device clock skew); later ones are quarantined.')
 }, { additionalProperties: false, default: {} })

@@ -3,6 +3,7 @@
 // re-sending a message whose publish failed (same readings, same seq: storage makes it idempotent).
 import mqtt, { type MqttClient } from 'mqtt'
 import { buildTopic } from '../../core/src/topics.ts'
+import { connectMqttLink, type MqttLink } from '../../edge/src/mqtt-link.ts'
 
 export interface LoadOptions {
   mqttUrl: string
@@ -19,6 +20,12 @@ export interface LoadOptions {
   kind?: 'soil' | 'weather'
   /** Remember every reading's publish time in `publishedAt` (memory grows with the run). */
   trackPublishTimes?: boolean
+  /**
+   * `mqtt.js` (default: reconnects, which the tests that kill the broker need) or `link`, the edge
+   * agent's lean MQTT 3.1.1 client (no reconnect), for benchmarks, where the sender shares the
+   * cores with the system it measures.
+   */
+  client?: 'mqtt.js' | 'link'
 }
 
 export interface Load {
@@ -32,7 +39,7 @@ export interface Load {
   lastPublished: () => { device: string, ts: number, at: number } | undefined
   /** Stop sending new messages; resolves when every sent message was acknowledged. */
   stop: (timeoutMs?: number) => Promise<void>
-  client: MqttClient
+  client: MqttClient | MqttLink
 }
 
 export function deviceName (i: number): string {
@@ -40,16 +47,27 @@ export function deviceName (i: number): string {
 }
 
 export function startLoad (options: LoadOptions): Load {
-  const client = mqtt.connect(options.mqttUrl, {
-    username: options.gateway.id,
-    password: options.gateway.secret,
-    protocolVersion: 4,
-    clean: true,
-    reconnectPeriod: 250,
-    connectTimeout: 5000,
-    resubscribe: false
-  })
-  client.on('error', () => { /* reconnects by itself; failures are counted per message */ })
+  let connected = false
+  const client: MqttClient | MqttLink = options.client === 'link'
+    ? connectMqttLink(options.mqttUrl, {
+      clientId: `load-${Math.random().toString(36).slice(2, 10)}`,
+      clean: true,
+      keepalive: 60,
+      connectTimeout: 5000,
+      username: options.gateway.id,
+      password: options.gateway.secret
+    })
+    : mqtt.connect(options.mqttUrl, {
+      username: options.gateway.id,
+      password: options.gateway.secret,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 250,
+      connectTimeout: 5000,
+      resubscribe: false
+    })
+  client.on('error', () => { /* mqtt.js reconnects by itself; failures are counted per message */ })
+  client.on('close', () => { connected = false })
   const topic = buildTopic({ site: options.gateway.site, id: options.gateway.id, channel: 'telemetry' })
   const acked = new Map<string, Set<number>>()
   const publishedAt = new Map<string, number>()
@@ -127,7 +145,7 @@ export function startLoad (options: LoadOptions): Load {
   let last = performance.now()
   let timer: NodeJS.Timeout | undefined
   function pump (): void {
-    if (stopped) return
+    if (stopped || (options.client === 'link' && !connected)) return
     if (options.messagesPerSecond > 0) {
       const now = performance.now()
       budget = Math.min(budget + (now - last) * options.messagesPerSecond / 1000, options.messagesPerSecond)
@@ -139,7 +157,7 @@ export function startLoad (options: LoadOptions): Load {
     }
   }
   timer = setInterval(pump, 10)
-  client.on('connect', pump)
+  client.on('connect', () => { connected = true; pump() })
 
   return {
     acked,
@@ -158,7 +176,8 @@ export function startLoad (options: LoadOptions): Load {
           waiters.push(() => { clearTimeout(t); resolve() })
         })
       }
-      await client.endAsync()
+      if (options.client === 'link') await new Promise<void>(resolve => { (client as MqttLink).end(false, {}, resolve) })
+      else await (client as MqttClient).endAsync()
     }
   }
 }

@@ -24,7 +24,7 @@ export const InfluxConfigSchema = Type.Object({
     initialDelay: Duration('200ms', 'Upper bound of the first retry delay (full jitter: a random delay up to the bound).'),
     maxDelay: Duration('30s', 'The bound doubles per attempt up to this.')
   }, { additionalProperties: false, default: {} }),
-  maxBatchPoints: Type.Integer({ minimum: 1, default: 5000, description: 'Larger writes are split into requests of at most this many points.' })
+  maxBatchPoints: Type.Integer({ minimum: 1, default: 10000, description: 'Larger writes are split into requests of at most this many points (InfluxDB advises 5,000–10,000).' })
 }, { additionalProperties: false, default: {} })
 
 export type InfluxConfig = Static<typeof InfluxConfigSchema>

@@ -12,7 +12,6 @@ export interface DecodedReading {
   reading: Reading
   /** Element index in an array payload, null for a single reading. */
   index: number | null
-  raw: unknown
 }
 
 export interface DecodedEntry {
@@ -73,7 +72,7 @@ export function decodeEntry (entry: QueueEntry, options: { maxFutureMs: number, 
   const quarantine: QuarantineInput[] = []
   for (const item of decoded.items) {
     const index = isArray ? item.index : null
-    if (item.validation.ok) readings.push({ reading: item.validation.reading, index, raw: item.raw })
+    if (item.validation.ok) readings.push({ reading: item.validation.reading, index })
     else {
       quarantine.push({ ...base, payload: isArray ? JSON.stringify(item.raw) : text, itemIndex: index, stage: 'validate', reasons: item.validation.errors })
     }

@@ -15,7 +15,7 @@ import type { QualityControl } from '../qc/quality-control.ts'
 import type { IngestMetrics } from '../ingest-metrics.ts'
 import { reasonLabel } from '../ingest-metrics.ts'
 import type { PipelineConfig } from '../config.ts'
-import { decodeEntry } from './decode-entry.ts'
+import { createDecodedEntries, type DecodedEntries } from './decoded-entries.ts'
 import { createReadingLineFormatter } from './to-point.ts'
 
 export interface PipelineDeps {
@@ -27,6 +27,8 @@ export interface PipelineDeps {
   logger: Logger
   /** Consumer name in the ingest log; "ingest". */
   consumer?: string
+  /** Decoded entries shared with the process's other log consumers (the rule engine). */
+  decoded?: DecodedEntries
 }
 
 export interface Pipeline {
@@ -67,6 +69,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
   const maxFutureMs = parseDuration(config.maxFuture)
   const inFlight = new Set<Promise<void>>()
   const formatter = createReadingLineFormatter()
+  const decoded = deps.decoded ?? createDecodedEntries({ consumers: 1, maxReadings: 0 })
   // Counts rewinds of the consumer, so a batch read before one is not written after it.
   let rewinds = 0
   const readingsIn = metrics.readingsIn
@@ -104,7 +107,7 @@ export function createPipeline (config: PipelineConfig, deps: PipelineDeps): Pip
     const metas: Array<LogMeta | null> = []
     const records: QuarantineInput[] = []
     for (let e = 0; e < entries.length; e++) {
-      const d = decodeEntry(entries[e], { maxFutureMs })
+      const d = decoded.decode(consumer, entries[e], maxFutureMs)
       metas.push(d.meta)
       readingsIn.inc({ transport: d.meta?.transport ?? 'unknown' }, Math.max(d.count, 1))
       for (const record of d.quarantine) records.push(record)
