@@ -111,6 +111,7 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
     pendingAbove: db.prepare('SELECT count(*) AS n FROM entries WHERE id > ?'),
     oldestAt: db.prepare('SELECT appended_at FROM entries ORDER BY id LIMIT 1')
   } satisfies Record<string, StatementSync>
+  st.read.setReturnArrays(true)
 
   // Consumers: each handle registers its own; the owner (retireOthers) retires the ones no longer
   // configured, so they stop holding entries.
@@ -410,18 +411,19 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
           const average = seen === 0 ? 0 : seenBytes / seen
           limit = Math.min(limit, average === 0 ? 16 : Math.max(4, Math.ceil((maxBytes - bytes) / average) + 1))
         }
-        const rows = st.read.all(c.cursor, limit) as Array<{ id: number, appended_at: number, meta: string, payload: Uint8Array, size: number }>
+        // Rows as arrays [id, appended_at, meta, payload, size]: no object per row (see st.read).
+        const rows = st.read.all(c.cursor, limit) as unknown as Array<[number, number, string, Uint8Array, number]>
         if (rows.length === 0) break
-        for (const row of rows) {
-          if (out.length > 0 && bytes + row.size > maxBytes) return out
-          c.cursor = row.id
-          c.handed.push(row.id)
-          if (c.releasedAbove.has(row.id)) { skipped = true; continue }
-          bytes += row.size
-          out.push({ id: row.id, appendedAt: row.appended_at, meta: row.meta, payload: row.payload })
+        for (const [id, appendedAt, meta, payload, size] of rows) {
+          if (out.length > 0 && bytes + size > maxBytes) return out
+          c.cursor = id
+          c.handed.push(id)
+          if (c.releasedAbove.has(id)) { skipped = true; continue }
+          bytes += size
+          out.push({ id, appendedAt, meta, payload })
         }
         seen += rows.length
-        for (const row of rows) seenBytes += row.size
+        for (const row of rows) seenBytes += row[4]
         if (rows.length < limit) break // nothing more in the log now
       }
       if (skipped) transaction(() => advance(consumer, c))

@@ -52,9 +52,28 @@ export interface ReadingLineFormatter {
   format: (reading: Reading, site: string, flags: Record<string, Flag>) => string
 }
 
+/**
+ * Sensor values repeat (a resolution of 0.1 gives a few hundred values per metric), and turning a
+ * double into its shortest text costs more than looking it up: the text of each value is kept.
+ * Bounded: starts over when it holds `limit` values.
+ */
+function createFloatText (limit = 20_000): (value: number) => string {
+  let cache = new Map<number, string>()
+  return value => {
+    let out = cache.get(value)
+    if (out === undefined) {
+      out = formatFloat(value)
+      if (cache.size >= limit) cache = new Map()
+      cache.set(value, out)
+    }
+    return out
+  }
+}
+
 export function createReadingLineFormatter (): ReadingLineFormatter {
   const measurement = createEscapeCache(escapeMeasurement)
   const key = createEscapeCache(escapeKey)
+  const floatText = createFloatText()
   // "kind,device=…,site=…" per site, device and kind: built once, shared by every line.
   let series = new Map<string, Map<string, Map<string, string>>>()
   let seriesCount = 0
@@ -83,7 +102,7 @@ export function createReadingLineFormatter (): ReadingLineFormatter {
       let sep = ' '
       const metrics = reading.metrics
       for (const metric in metrics) {
-        parts.push(sep, key(metric), '=', formatFloat(metrics[metric]))
+        parts.push(sep, key(metric), '=', floatText(metrics[metric]))
         sep = ','
       }
       parts.push(sep, 'seq=', String(reading.seq), 'i')

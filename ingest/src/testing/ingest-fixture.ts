@@ -60,6 +60,17 @@ export async function startIngestFixture (t: Tap, overrides: Record<string, unkn
     await ingest.close({ drainMs: 0 })
     rmSync(dataDir, { recursive: true, force: true })
   })
+  // Ingest creates the database in the background; a test's first read must not race it (on a
+  // busy machine it can take longer than the first request). Not when the test stopped influxd.
+  if (config.influx.api === 'v1' && config.influx.url === influx.url && influx.pid() !== undefined) {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const res = await fetch(`${influx.url}/query?q=${encodeURIComponent('SHOW DATABASES')}`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined)
+      const text = res === undefined ? '' : await res.text().catch(() => '')
+      if (text.includes(JSON.stringify(config.influx.database)) || Date.now() > deadline) break
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+  }
 
   const query: IngestFixture['query'] = async (influxql) => {
     const res = await fetch(`${influx.url}/query?db=shennong&epoch=ms&q=${encodeURIComponent(influxql)}`)
