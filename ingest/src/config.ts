@@ -48,7 +48,7 @@ export const IngestLogConfigSchema = Type.Object({
     default: ['ingest', 'rules'],
     description: 'The consumers of the ingest log, owned by ingest: "ingest" (storage, required) and "rules" (the rule engine; leave it out to run without early warnings). A consumer no longer listed is retired.'
   }),
-  sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'full: fsync each commit (survives power loss); normal: survives a process crash.' }),
+  sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], { default: 'full', description: 'For appends (HTTP, HJ 212): full: fsync each commit (survives power loss); normal: survives a process crash. Releases never wait for an fsync: one lost to a power failure only hands its entries out again, and storage overwrites a point with itself.' }),
   groupCommit: Duration('2ms', 'How long an HTTP append may wait for others to share its commit.'),
   maxEntries: Type.Integer({ minimum: 0, default: 0, description: 'Entries kept at most; 0 = no limit.' }),
   maxBytes: Type.Integer({ minimum: 0, default: 0, description: 'Bytes kept at most; 0 = no limit.' }),
