@@ -30,17 +30,19 @@ export function readingToPoint (reading: Reading, site: string, flags: Record<st
 }
 
 /**
- * Escaped names (kinds, sites, devices, metric keys) are few and repeat on every reading: each is
- * escaped once. Bounded: the cache starts over when it holds `limit` names.
+ * The text of a value, made once per value and then looked up: escaped names (kinds, sites,
+ * devices, metric keys) are few and repeat on every reading, and so do sensor values (a
+ * resolution of 0.1 gives a few hundred per metric; a double's shortest text costs more to make
+ * than to look up). Bounded: the cache starts over when it holds `limit` values.
  */
-function createEscapeCache (escape: (s: string) => string, limit = 50_000): (s: string) => string {
-  let cache = new Map<string, string>()
-  return s => {
-    let out = cache.get(s)
+function createTextCache<K> (text: (value: K) => string, limit: number): (value: K) => string {
+  let cache = new Map<K, string>()
+  return value => {
+    let out = cache.get(value)
     if (out === undefined) {
-      out = escape(s)
+      out = text(value)
       if (cache.size >= limit) cache = new Map()
-      cache.set(s, out)
+      cache.set(value, out)
     }
     return out
   }
@@ -52,28 +54,10 @@ export interface ReadingLineFormatter {
   format: (reading: Reading, site: string, flags: Record<string, Flag>) => string
 }
 
-/**
- * Sensor values repeat (a resolution of 0.1 gives a few hundred values per metric), and turning a
- * double into its shortest text costs more than looking it up: the text of each value is kept.
- * Bounded: starts over when it holds `limit` values.
- */
-function createFloatText (limit = 20_000): (value: number) => string {
-  let cache = new Map<number, string>()
-  return value => {
-    let out = cache.get(value)
-    if (out === undefined) {
-      out = formatFloat(value)
-      if (cache.size >= limit) cache = new Map()
-      cache.set(value, out)
-    }
-    return out
-  }
-}
-
 export function createReadingLineFormatter (): ReadingLineFormatter {
-  const measurement = createEscapeCache(escapeMeasurement)
-  const key = createEscapeCache(escapeKey)
-  const floatText = createFloatText()
+  const measurement = createTextCache(escapeMeasurement, 50_000)
+  const key = createTextCache(escapeKey, 50_000)
+  const floatText = createTextCache(formatFloat, 20_000)
   // "kind,device=…,site=…" per site, device and kind: built once, shared by every line.
   let series = new Map<string, Map<string, Map<string, string>>>()
   let seriesCount = 0
