@@ -30,3 +30,43 @@ export function withTransaction<T> (db: DatabaseSync, fn: () => T): T {
     throw err
   }
 }
+
+/**
+ * withTransaction without waiting for the write lock: when another connection holds it, returns
+ * false at once (nothing ran) instead of blocking in SQLite's busy handler, so a caller on an event
+ * loop can try again on a timer. Other errors are thrown as withTransaction throws them.
+ */
+export function tryTransaction (db: DatabaseSync, fn: () => void): boolean {
+  if (db.isTransaction) { fn(); return true }
+  const { timeout } = db.prepare('PRAGMA busy_timeout').get() as { timeout: number }
+  db.exec('PRAGMA busy_timeout = 0')
+  try {
+    db.exec('BEGIN IMMEDIATE')
+  } catch (err) {
+    if ((err as { errcode?: number }).errcode === SQLITE_BUSY) return false
+    throw err
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${timeout}`)
+  }
+  try {
+    fn()
+    db.exec('COMMIT')
+    return true
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK')
+    throw err
+  }
+}
+
+/** Runs `fn` with the connection's `synchronous` at `level`, then puts `restore` back. */
+export function atSynchronous<T> (db: DatabaseSync, level: 'full' | 'normal', restore: 'full' | 'normal', fn: () => T): T {
+  if (level === restore) return fn()
+  db.exec(`PRAGMA synchronous = ${level === 'normal' ? 'NORMAL' : 'FULL'}`)
+  try {
+    return fn()
+  } finally {
+    db.exec(`PRAGMA synchronous = ${restore === 'normal' ? 'NORMAL' : 'FULL'}`)
+  }
+}
+
+const SQLITE_BUSY = 5

@@ -6,7 +6,7 @@
 // id ≤ it is released by that consumer), `released` (ids released above the watermark, out of
 // order), `state` (depth, bytes and lifetime counters, kept in the same transactions as the rows).
 import type { StatementSync } from 'node:sqlite'
-import { openSqlite, withTransaction } from '../sqlite.ts'
+import { atSynchronous, openSqlite, tryTransaction, withTransaction } from '../sqlite.ts'
 import { EventEmitter } from 'node:events'
 import { ShennongError } from '../errors.ts'
 import {
@@ -57,7 +57,6 @@ interface PendingRelease {
 
 /** How long a release keeps trying for the write lock without blocking the event loop. */
 const RELEASE_NONBLOCKING_MS = 200
-const BUSY_TIMEOUT_MS = 10_000
 
 interface ConsumerState {
   watermark: number
@@ -90,7 +89,7 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
   const limits: QueueLimits = { ...DEFAULT_LIMITS, ...options.limits }
   const now = options.now ?? Date.now
   const groupCommitMs = options.groupCommitMs ?? 0
-  const db = openSqlite(options.path, { synchronous: options.sync, busyTimeoutMs: BUSY_TIMEOUT_MS })
+  const db = openSqlite(options.path, { synchronous: options.sync, busyTimeoutMs: 10_000 })
   const sync = options.sync ?? 'full'
   const releaseSync = options.releaseSync ?? sync
   db.exec(SCHEMA)
@@ -329,49 +328,31 @@ export function createSqliteQueue (options: SqliteQueueOptions): DurableQueue {
     else releaseTimer = setTimeout(flushReleases, delayMs)
   }
 
-  function begin (blocking: boolean): boolean {
-    if (blocking) {
-      db.exec('BEGIN IMMEDIATE')
-      return true
-    }
-    db.exec('PRAGMA busy_timeout = 0')
-    try {
-      db.exec('BEGIN IMMEDIATE')
-      return true
-    } catch (err) {
-      if ((err as { errcode?: number }).errcode === 5) return false // SQLITE_BUSY
-      throw err
-    } finally {
-      db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
-    }
-  }
-
   function flushReleases (): void {
     releaseTimer = undefined
     releaseImmediate = undefined
     if (releases.length === 0) return
     const calls = releases
-    let began = false
+    const apply = (): void => {
+      for (const call of calls) applyRelease(call.consumer, call.ids)
+      deleteReleasedByAll()
+    }
+    const blocking = closed || now() - releasesSince >= RELEASE_NONBLOCKING_MS
+    let committed: boolean
     try {
-      if (releaseSync !== sync) db.exec(`PRAGMA synchronous = ${releaseSync === 'normal' ? 'NORMAL' : 'FULL'}`)
-      try {
-        began = begin(closed || now() - releasesSince >= RELEASE_NONBLOCKING_MS)
-        if (!began) { scheduleReleases(1); return }
-        releases = []
-        for (const call of calls) applyRelease(call.consumer, call.ids)
-        deleteReleasedByAll()
-        db.exec('COMMIT')
-      } finally {
-        if (releaseSync !== sync) db.exec(`PRAGMA synchronous = ${sync === 'normal' ? 'NORMAL' : 'FULL'}`)
-      }
+      committed = atSynchronous(db, releaseSync, sync, () => {
+        if (!blocking) return tryTransaction(db, apply)
+        withTransaction(db, apply)
+        return true
+      })
     } catch (err) {
-      if (began && db.isTransaction) db.exec('ROLLBACK')
-      releases = releases === calls ? [] : releases
+      releases = []
       for (const call of calls) call.reject(err as Error)
       return
     }
+    if (!committed) { scheduleReleases(1); return }
+    releases = []
     for (const call of calls) call.resolve()
-    if (releases.length > 0) { releasesSince = now(); scheduleReleases(0) }
   }
 
   function applyRelease (consumer: string, ids: number[]): void {
