@@ -1,9 +1,9 @@
 // signal-loss: a vessel away from port with no position for a duration. A vessel last seen inside
 // a port is not missing. Like stale, nothing fires until `grace` after the engine starts.
 import Type, { type Static } from 'typebox'
-import { parseDuration, formatDuration } from '@shennong/core/duration.ts'
-import type { Severity } from '../../alerts/severity.ts'
+import { parseDuration } from '@shennong/core/duration.ts'
 import { unchanged, type RuleKind } from '../rule-kind.ts'
+import { silenceAlert, silenceDue, silenceText, type SilenceConfig } from '../silence.ts'
 import { AreaSchema, Duration, SeveritySchema } from '../schema-parts.ts'
 import { insideAny, type Polygon } from '../polygon.ts'
 
@@ -15,7 +15,7 @@ export const SignalLossSchema = Type.Object({
 }, { additionalProperties: false })
 
 export type SignalLossRaw = Static<typeof SignalLossSchema>
-export interface SignalLossConfig { afterMs: number, graceMs: number, ports: Array<{ id: string, polygon: Polygon }>, severity: Severity }
+export interface SignalLossConfig extends SilenceConfig { ports: Array<{ id: string, polygon: Polygon }> }
 export interface SignalLossState { lastFix: number, lat: number | null, lon: number | null, inPort: boolean, seq: number | null, firing: boolean }
 
 export const signalLoss: RuleKind<SignalLossRaw, SignalLossConfig, SignalLossState> = {
@@ -35,20 +35,11 @@ export const signalLoss: RuleKind<SignalLossRaw, SignalLossConfig, SignalLossSta
     return { state: next, alerts: [{ action: 'clear', value: null, message: `position received again (${lat}, ${lon})`, ts: reading.ts, seq: reading.seq }] }
   },
   tick (config, state, now, ctx) {
-    if (state.firing || state.inPort || state.lastFix === 0) return unchanged(state)
-    const silent = now - state.lastFix
-    if (silent < config.afterMs || now - ctx.startedAt < config.graceMs) return unchanged(state)
+    const silent = state.firing || state.inPort ? null : silenceDue(config, state.lastFix, now, ctx)
+    if (silent === null) return unchanged(state)
     return {
       state: { ...state, firing: true },
-      alerts: [{
-        action: 'raise',
-        severity: config.severity,
-        value: Math.round(silent / 1000),
-        message: `no position for ${formatDuration(Math.floor(silent / 60_000) * 60_000)} while at sea; last fix ${state.lat}, ${state.lon} at ${new Date(state.lastFix).toISOString()}`,
-        ts: now,
-        seq: state.seq,
-        details: { lat: state.lat, lon: state.lon, lastFix: state.lastFix }
-      }]
+      alerts: [silenceAlert(config, silent, now, state.seq, `no position for ${silenceText(silent)} while at sea; last fix ${state.lat}, ${state.lon} at ${new Date(state.lastFix).toISOString()}`, { lat: state.lat, lon: state.lon, lastFix: state.lastFix })]
     }
   }
 }

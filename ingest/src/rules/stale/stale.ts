@@ -3,9 +3,9 @@
 // nothing fires until `grace` has passed, so the backlog in the ingest log can arrive first.
 import Type, { type Static } from 'typebox'
 import { KINDS } from '@shennong/core/catalog.ts'
-import { parseDuration, formatDuration } from '@shennong/core/duration.ts'
-import type { Severity } from '../../alerts/severity.ts'
+import { parseDuration } from '@shennong/core/duration.ts'
 import { unchanged, type RuleKind } from '../rule-kind.ts'
+import { silenceAlert, silenceDue, silenceText, type SilenceConfig } from '../silence.ts'
 import { Duration, SeveritySchema } from '../schema-parts.ts'
 
 export const StaleSchema = Type.Object({
@@ -15,12 +15,8 @@ export const StaleSchema = Type.Object({
 }, { additionalProperties: false })
 
 export type StaleRaw = Static<typeof StaleSchema>
-export interface StaleConfig { afterMs: number, graceMs: number, severity: Severity }
+export type StaleConfig = SilenceConfig
 export interface StaleState { lastSeen: number, seq: number | null, firing: boolean }
-
-function minutes (ms: number): string {
-  return formatDuration(Math.floor(ms / 60_000) * 60_000 || ms)
-}
 
 export const stale: RuleKind<StaleRaw, StaleConfig, StaleState> = {
   kind: 'stale',
@@ -37,20 +33,11 @@ export const stale: RuleKind<StaleRaw, StaleConfig, StaleState> = {
     return { state: next, alerts: [{ action: 'clear', value: null, message: `${reading.device} sends data again`, ts: reading.ts, seq: reading.seq }] }
   },
   tick (config, state, now, ctx) {
-    if (state.firing || state.lastSeen === 0) return unchanged(state)
-    const silent = now - state.lastSeen
-    if (silent < config.afterMs || now - ctx.startedAt < config.graceMs) return unchanged(state)
+    const silent = state.firing ? null : silenceDue(config, state.lastSeen, now, ctx)
+    if (silent === null) return unchanged(state)
     return {
       state: { ...state, firing: true },
-      alerts: [{
-        action: 'raise',
-        severity: config.severity,
-        value: Math.round(silent / 1000),
-        message: `no data for ${minutes(silent)} (last reading ${new Date(state.lastSeen).toISOString()})`,
-        ts: now,
-        seq: state.seq,
-        details: { lastSeen: state.lastSeen, silentSeconds: Math.round(silent / 1000) }
-      }]
+      alerts: [silenceAlert(config, silent, now, state.seq, `no data for ${silenceText(silent)} (last reading ${new Date(state.lastSeen).toISOString()})`, { lastSeen: state.lastSeen, silentSeconds: Math.round(silent / 1000) })]
     }
   }
 }
