@@ -10,7 +10,7 @@ import type { Logger } from '@shennong/core/logger.ts'
 import { createMetricsRegistry, type MetricsRegistry } from '@shennong/core/metrics.ts'
 import type { InfluxConfig } from '../influx/config.ts'
 import { createInfluxWriter } from '../influx/create-writer.ts'
-import type { Point } from '../influx/writer.ts'
+import { createPointBuffer } from '../influx/point-buffer.ts'
 import { toGatewayStatusPoint, type MapResult } from './status-point.ts'
 import { createCommandMemory, toCommandResultPoint, toCommandSentPoint } from './command-point.ts'
 import type { FleetStatusMqtt } from './config.ts'
@@ -64,19 +64,23 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
   const messages = registry.counter('shennong_fleet_status_messages_total', 'Status, cmd and cmd-result messages received, by channel and outcome (queued, malformed, ignored).')
   const written = registry.counter('shennong_fleet_status_points_written_total', 'gateway_status and command points written to InfluxDB.')
   const dropped = registry.counter('shennong_fleet_status_points_dropped_total', 'gateway_status and command points dropped, by reason (overflow: queue full, drop-oldest; rejected: by InfluxDB; failed: the write gave up).')
-  const queue: Point[] = []
-  let inFlight = 0
-  registry.gauge('shennong_fleet_status_pending', 'Points waiting to be written to InfluxDB.', () => queue.length + inFlight)
+  const writer = createInfluxWriter(deps.influxConfig, { logger: logger?.child('influx') })
+  const buffer = createPointBuffer({ maxPending: options.maxPending, batchPoints: options.batchPoints }, {
+    writer,
+    onWritten: count => { written.inc({}, count) },
+    onDropped: (why, count, detail) => {
+      dropped.inc({ reason: why }, count)
+      if (why === 'rejected') logger?.warn('fleet status: InfluxDB rejected points', { count, reason: detail.reason })
+      if (why === 'failed') logger?.warn('fleet status: write failed; points dropped', { err: detail.err, count })
+    }
+  })
+  registry.gauge('shennong_fleet_status_pending', 'Points waiting to be written to InfluxDB.', buffer.pending)
   registry.gauge('shennong_fleet_status_connected', 'Whether the fleet-status subscriber is connected to the broker (1) or not (0).', () => client.connected ? 1 : 0)
 
-  const writer = createInfluxWriter(deps.influxConfig, { logger: logger?.child('influx') })
   const memory = createCommandMemory()
-  const abort = new AbortController()
   const warnedTopics = new Set<string>()
-  let writing: Promise<void> | null = null
   let closing = false
   let subscribed = false
-  const idleWaiters: Array<() => void> = []
 
   const client = mqtt.connect(options.mqtt.url, {
     protocolVersion: 4,
@@ -122,49 +126,11 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
       return
     }
     messages.inc({ channel: parts.channel, outcome: 'queued' })
-    queue.push(result.point)
-    while (queue.length > options.maxPending) {
-      queue.shift()
-      dropped.inc({ reason: 'overflow' })
-    }
-    kick()
-  }
-
-  async function drain (): Promise<void> {
-    while (queue.length > 0 && !abort.signal.aborted) {
-      const batch = queue.splice(0, options.batchPoints)
-      inFlight = batch.length
-      try {
-        const result = await writer.write(batch, abort.signal)
-        written.inc({}, result.written)
-        if (result.rejected.length > 0) {
-          dropped.inc({ reason: 'rejected' }, result.rejected.length)
-          logger?.warn('fleet status: InfluxDB rejected points', { count: result.rejected.length, reason: result.rejected[0].reason })
-        }
-      } catch (err) {
-        if (!abort.signal.aborted) logger?.warn('fleet status: write failed; points dropped', { err, count: batch.length })
-        dropped.inc({ reason: 'failed' }, batch.length)
-      } finally {
-        inFlight = 0
-      }
-    }
-  }
-
-  function kick (): void {
-    if (writing !== null) return
-    writing = drain().finally(() => {
-      writing = null
-      if (queue.length > 0 && !abort.signal.aborted) kick()
-      else for (const w of idleWaiters.splice(0)) w()
-    })
+    buffer.push(result.point)
   }
 
   function idle (timeoutMs = 30_000): Promise<void> {
-    if (writing === null && queue.length === 0) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`fleet status: ${queue.length + inFlight} points still pending after ${timeoutMs} ms`)) }, timeoutMs)
-      idleWaiters.push(() => { clearTimeout(timer); resolve() })
-    })
+    return buffer.idle(timeoutMs).catch((err: Error) => { throw new Error(`fleet status: ${err.message}`) })
   }
 
   let closed: Promise<void> | undefined
@@ -180,7 +146,7 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
         messages: byOutcome,
         written: written.get(),
         dropped: { overflow: dropped.get({ reason: 'overflow' }), rejected: dropped.get({ reason: 'rejected' }), failed: dropped.get({ reason: 'failed' }) },
-        pending: queue.length + inFlight,
+        pending: buffer.pending(),
         connected: client.connected,
         subscribed
       }
@@ -189,10 +155,7 @@ export function createFleetStatus (options: FleetStatusOptions, deps: FleetStatu
       closed ??= (async () => {
         closing = true
         await client.endAsync(true)
-        const drainMs = closeOptions.drainMs ?? 2000
-        if (drainMs > 0) await idle(drainMs).catch(() => {})
-        abort.abort()
-        await writing
+        await buffer.close(closeOptions.drainMs ?? 2000)
         await writer.close()
       })()
       return closed

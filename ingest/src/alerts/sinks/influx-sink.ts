@@ -6,6 +6,7 @@
 // writer retries; a write that fails for good (points rejected) is counted as dropped.
 import type { Logger } from '@shennong/core/logger.ts'
 import type { InfluxWriter, Point } from '../../influx/writer.ts'
+import { createPointBuffer } from '../../influx/point-buffer.ts'
 import type { AlertEvent } from '../alert.ts'
 import type { AlertMetrics } from '../alert-metrics.ts'
 import type { AlertSink, IndexRecord, ZoneVertexRecord } from './alert-sink.ts'
@@ -52,66 +53,31 @@ export function createInfluxSink (config: InfluxSinkConfig, deps: { writer: Infl
   const maxPending = config.maxPending ?? 10_000
   const batchPoints = config.batchPoints ?? 500
   const labels = { sink: 'influx' }
-  const queue: Point[] = []
-  const abort = new AbortController()
-  let writing: Promise<void> | null = null
-  let inFlight = 0
   deps.writer.onRetry(() => { deps.metrics?.retries.inc(labels) })
-
-  async function drain (): Promise<void> {
-    while (queue.length > 0 && !abort.signal.aborted) {
-      const batch = queue.splice(0, batchPoints)
-      inFlight = batch.length
-      try {
-        const result = await deps.writer.write(batch, abort.signal)
-        deps.metrics?.delivered.inc(labels, result.written)
-        if (result.rejected.length > 0) {
-          deps.metrics?.dropped.inc(labels, result.rejected.length)
-          deps.logger?.warn('alert InfluxDB sink: points rejected', { reason: result.rejected[0].reason, count: result.rejected.length })
-        }
-      } catch (err) {
-        if (abort.signal.aborted) break
-        deps.metrics?.dropped.inc(labels, batch.length)
-        deps.logger?.warn('alert InfluxDB sink: write failed; points dropped', { err, count: batch.length })
-      } finally {
-        inFlight = 0
-      }
+  const buffer = createPointBuffer({ maxPending, batchPoints }, {
+    writer: deps.writer,
+    onWritten: count => { deps.metrics?.delivered.inc(labels, count) },
+    onDropped: (why, count, detail) => {
+      deps.metrics?.dropped.inc(labels, count)
+      if (why === 'rejected') deps.logger?.warn('alert InfluxDB sink: points rejected', { reason: detail.reason, count })
+      if (why === 'failed') deps.logger?.warn('alert InfluxDB sink: write failed; points dropped', { err: detail.err, count })
     }
-  }
-
-  function kick (): void {
-    if (writing !== null) return
-    writing = drain().finally(() => {
-      writing = null
-      if (queue.length > 0 && !abort.signal.aborted) kick()
-    })
-  }
-
-  function enqueue (point: Point): void {
-    queue.push(point)
-    while (queue.length > maxPending) {
-      queue.shift()
-      deps.metrics?.dropped.inc(labels)
-    }
-    kick()
-  }
-
+  })
   return {
     name: 'influx',
     deliver (event) {
-      enqueue(toAlertPoint(event))
+      buffer.push(toAlertPoint(event))
     },
     observe (record) {
       if (Object.keys(record.observation.values).length === 0) return
-      enqueue(toIndexPoint(record))
+      buffer.push(toIndexPoint(record))
     },
     geometry (records) {
-      for (const r of records) enqueue(toZonePoint(r))
+      for (const r of records) buffer.push(toZonePoint(r))
     },
-    pending: () => queue.length + inFlight,
+    pending: buffer.pending,
     async close () {
-      abort.abort()
-      await writing
+      await buffer.close()
     }
   }
 }
