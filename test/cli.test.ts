@@ -27,3 +27,12 @@ t.test('an unknown command is refused with the list of commands', async t => {
   t.match(err.stderr, /unknown command "frobnicate"/)
   t.match(err.stderr, /Commands:/)
 })
+
+for (const name of ['broker', 'ingest', 'flows']) {
+  t.test(`shennong ${name} refuses an unknown option with exit 2 and its usage`, async t => {
+    const err = await exec(process.execPath, [cli, name, '--bogus']).catch((e: { code: number, stderr: string }) => e) as { code: number, stderr: string }
+    t.equal(err.code, 2)
+    t.match(err.stderr, new RegExp(`shennong ${name}: Unknown option '--bogus'`))
+    t.match(err.stderr, /Usage: shennong/)
+  })
+}

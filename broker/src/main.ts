@@ -1,7 +1,7 @@
 // The broker's composition root: the only place that reads argv and process.env, opens the stores,
 // listens, installs signal handlers and decides the exit code. `shennong broker -c broker.yaml`.
 import { mkdirSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseServiceArgs, untilStopSignal } from '@shennong/core/service-main.ts'
 import { createLogger, type Logger } from '@shennong/core/logger.ts'
 import { createMetricsRegistry, type MetricsRegistry } from '@shennong/core/metrics.ts'
 import { openIngestLog } from '@shennong/core/ingest-log.ts'
@@ -79,18 +79,9 @@ export async function startBroker (input: unknown, options: { logger?: Logger } 
 }
 
 export async function main (argv: string[]): Promise<number> {
-  let values: { config?: string, help?: boolean }
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }))
-  } catch (err) {
-    process.stderr.write(`shennong broker: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  const raw = loadBrokerConfig({ file: values.config, env: process.env })
+  const args = parseServiceArgs('broker', argv, USAGE)
+  if ('exit' in args) return args.exit
+  const raw = loadBrokerConfig({ file: args.config, env: process.env })
   const logger = createLogger('broker', raw.logLevel)
   let running: RunningBroker
   try {
@@ -105,21 +96,9 @@ export async function main (argv: string[]): Promise<number> {
   logger.info('listening', { ...running.ports, host: running.config.mqtt.host, dataDir: running.config.dataDir, auth: running.config.auth })
   if (running.config.auth === 'demo-anonymous') logger.warn('auth is demo-anonymous: clients without credentials are accepted')
 
-  await new Promise<void>(resolve => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      logger.info('closing', { signal })
-      running.close().then(resolve, (err: unknown) => {
-        logger.error('close failed', { err: err instanceof Error ? err : String(err) })
-        resolve()
-      })
-    }
-    const onInt = (): void => stop('SIGINT')
-    const onTerm = (): void => stop('SIGTERM')
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-  })
+  const signal = await untilStopSignal()
+  logger.info('closing', { signal })
+  await running.close().catch((err: unknown) => { logger.error('close failed', { err: err instanceof Error ? err : String(err) }) })
   logger.info('closed')
   return 0
 }

@@ -2,7 +2,7 @@
 // process.env, opens the principal store, builds the mailer, starts Node-RED, listens, installs
 // signal handlers and decides the exit code.
 import { mkdirSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseServiceArgs, untilStopSignal } from '@shennong/core/service-main.ts'
 import { createLogger, type Logger } from '@shennong/core/logger.ts'
 import { openPrincipalStore, principalsPath, type PrincipalStore } from '@shennong/core/principals.ts'
 import { ShennongError } from '@shennong/core/errors.ts'
@@ -75,18 +75,9 @@ export async function startFlows (input: unknown, options: { logger?: Logger, en
 }
 
 export async function main (argv: string[]): Promise<number> {
-  let values: { config?: string, help?: boolean }
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false }))
-  } catch (err) {
-    process.stderr.write(`shennong flows: ${(err as Error).message}\n\n${USAGE}`)
-    return 2
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  const config = loadFlowsConfig({ file: values.config, env: process.env })
+  const args = parseServiceArgs('flows', argv, USAGE)
+  if ('exit' in args) return args.exit
+  const config = loadFlowsConfig({ file: args.config, env: process.env })
   const logger = createLogger('flows', config.logLevel)
   if (config.mqtt.secret === undefined) logger.warn('no MQTT secret (SHENNONG_FLOWS_SECRET): the Shennong nodes will be refused by a broker that requires credentials')
   let running: RunningFlows
@@ -101,21 +92,9 @@ export async function main (argv: string[]): Promise<number> {
   }
   logger.info('listening', { port: running.port, editor: `${running.url}${config.http.adminPath}`, httpNodes: `${running.url}${config.http.nodePath}`, broker: config.mqtt.url })
 
-  await new Promise<void>(resolve => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      logger.info('closing', { signal })
-      running.close().then(resolve, (err: unknown) => {
-        logger.error('close failed', { err: err instanceof Error ? err : String(err) })
-        resolve()
-      })
-    }
-    const onInt = (): void => stop('SIGINT')
-    const onTerm = (): void => stop('SIGTERM')
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-  })
+  const signal = await untilStopSignal()
+  logger.info('closing', { signal })
+  await running.close().catch((err: unknown) => { logger.error('close failed', { err: err instanceof Error ? err : String(err) }) })
   logger.info('closed')
   return 0
 }

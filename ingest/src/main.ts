@@ -3,7 +3,7 @@
 // the pipeline, listens, and stops gracefully on SIGINT/SIGTERM. `startIngest(config)` does the
 // same in-process for tests and benchmarks.
 import { existsSync, mkdirSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseServiceArgs, untilStopSignal } from '@shennong/core/service-main.ts'
 import type { FastifyInstance } from 'fastify'
 import { parseDuration } from '@shennong/core/duration.ts'
 import { openIngestLog } from '@shennong/core/ingest-log.ts'
@@ -217,19 +217,15 @@ SHENNONG_INFLUX_URL.
 `
 
 export async function main (argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } })
-  if (values.help === true) { process.stdout.write(HELP); return 0 }
-  const file = values.config ?? (existsSync('ingest.yaml') ? 'ingest.yaml' : undefined)
+  const args = parseServiceArgs('ingest', argv, HELP)
+  if ('exit' in args) return args.exit
+  const file = args.config ?? (existsSync('ingest.yaml') ? 'ingest.yaml' : undefined)
   const config = loadIngestConfig({ file })
   const logger = createLogger('ingest', config.logLevel as LogLevel)
   const ingest = await startIngest(config, { logger })
   // Always printed (stdout, one JSON line), whatever the log level: supervisors and scripts read the port here.
   process.stdout.write(JSON.stringify({ msg: 'ingest listening', port: ingest.port, url: ingest.url, hj212Port: ingest.hj212Port, dataDir: config.dataDir, influx: config.influx.url }) + '\n')
-  const signal = await new Promise<NodeJS.Signals>(resolve => {
-    const done = (s: NodeJS.Signals): void => { process.off('SIGINT', done); process.off('SIGTERM', done); resolve(s) }
-    process.once('SIGINT', done)
-    process.once('SIGTERM', done)
-  })
+  const signal = await untilStopSignal()
   logger.info('stopping', { signal })
   await ingest.close()
   logger.info('stopped')
