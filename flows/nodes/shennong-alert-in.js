@@ -2,17 +2,18 @@
 // (ARCHITECTURE §7), filtered by site, minimum severity, rule, kind, device and event type.
 // msg.payload = the alert (with `event`, `eventId`, `at`, `by`); msg.topic, msg.site, msg.device.
 'use strict'
-const { topicFilter, parseTopic, isSegment } = require('./lib/topics.js')
+const { topicFilter, parseTopic } = require('./lib/topics.js')
+const { configNode, siteFilter, subscribeNode } = require('./lib/node-setup.js')
 const { compileAlertFilter } = require('./lib/alert-filter.js')
 
 module.exports = function (RED) {
   function ShennongAlertInNode (def) {
     RED.nodes.createNode(this, def)
     const node = this
-    const broker = RED.nodes.getNode(def.broker)
-    if (!broker) { node.status({ fill: 'red', shape: 'ring', text: 'no shennong-config' }); node.error('choose a shennong-config (broker) node'); return }
-    const site = String(def.site || '').trim()
-    if (site !== '' && !isSegment(site)) { node.status({ fill: 'red', shape: 'ring', text: 'bad site' }); node.error(`site "${site}" must match [a-z0-9][a-z0-9_-]{0,63}`); return }
+    const broker = configNode(RED, node, def)
+    if (broker === null) return
+    const site = siteFilter(node, def)
+    if (site === null) return
     const accept = compileAlertFilter(def)
     const filter = topicFilter({ site: site === '' ? undefined : site, channel: 'alert' })
 
@@ -23,17 +24,7 @@ module.exports = function (RED) {
       const parts = parseTopic(topic)
       node.send({ topic, payload: alert, site: alert.site || (parts && parts.site), device: alert.device || (parts && parts.id), severity: alert.severity, rule: alert.rule })
     }
-    const onState = state => node.status(state === 'connected' ? { fill: 'green', shape: 'dot', text: 'connected' } : { fill: 'red', shape: 'ring', text: state })
-    broker.on('shennong-state', onState)
-    node.status({ fill: 'yellow', shape: 'ring', text: 'subscribing' })
-    broker.subscribe(filter, handler).then(() => {
-      node.status(broker.connected() ? { fill: 'green', shape: 'dot', text: 'connected' } : { fill: 'yellow', shape: 'ring', text: 'connecting' })
-    }, err => { node.status({ fill: 'red', shape: 'ring', text: 'refused' }); node.error(err.message) })
-
-    node.on('close', () => {
-      broker.removeListener('shennong-state', onState)
-      broker.unsubscribe(filter, handler)
-    })
+    subscribeNode(node, broker, filter, handler)
   }
   RED.nodes.registerType('shennong alert in', ShennongAlertInNode)
 }

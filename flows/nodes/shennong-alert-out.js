@@ -2,6 +2,7 @@
 // rule, severity, message), on `…/{site}/{device}/alert` for every alert subscriber, as the
 // service principal. For alerts a flow raises itself, such as `valve-unconfirmed`.
 'use strict'
+const { configNode } = require('./lib/node-setup.js')
 const { buildTopic } = require('./lib/topics.js')
 const { SEVERITIES } = require('./lib/alert-filter.js')
 
@@ -9,8 +10,8 @@ module.exports = function (RED) {
   function ShennongAlertOutNode (def) {
     RED.nodes.createNode(this, def)
     const node = this
-    const broker = RED.nodes.getNode(def.broker)
-    if (!broker) { node.status({ fill: 'red', shape: 'ring', text: 'no shennong-config' }); node.error('choose a shennong-config (broker) node'); return }
+    const broker = configNode(RED, node, def)
+    if (broker === null) return
 
     node.on('input', function (msg, send, done) {
       const alert = msg.payload

@@ -5,6 +5,7 @@
 // Input (each overrides the node's own setting): msg.site, msg.gateway, msg.command = { name, args },
 // msg.timeout (ms). The edge agent's commands are `{ name, args: { device, value } }` (docs/edge.md).
 'use strict'
+const { configNode } = require('./lib/node-setup.js')
 const { randomUUID } = require('node:crypto')
 const { buildTopic, isSegment } = require('./lib/topics.js')
 
@@ -12,8 +13,8 @@ module.exports = function (RED) {
   function ShennongCommandOutNode (def) {
     RED.nodes.createNode(this, def)
     const node = this
-    const broker = RED.nodes.getNode(def.broker)
-    if (!broker) { node.status({ fill: 'red', shape: 'ring', text: 'no shennong-config' }); node.error('choose a shennong-config (broker) node'); return }
+    const broker = configNode(RED, node, def)
+    if (broker === null) return
     const defaultTimeout = Number(def.timeout) > 0 ? Number(def.timeout) * 1000 : 30000
     let defaultArgs = {}
     try { defaultArgs = def.args ? JSON.parse(def.args) : {} } catch { node.error('args must be a JSON object') }

@@ -2,17 +2,18 @@
 // per reading. A reading without `device` belongs to the sender (the topic's id), as ingest reads it.
 // msg.payload = the reading; msg.topic, msg.site, msg.device, msg.kind, msg.sender.
 'use strict'
-const { topicFilter, parseTopic, isSegment } = require('./lib/topics.js')
+const { topicFilter, parseTopic } = require('./lib/topics.js')
+const { configNode, siteFilter, subscribeNode } = require('./lib/node-setup.js')
 const { list } = require('./lib/alert-filter.js')
 
 module.exports = function (RED) {
   function ShennongReadingInNode (def) {
     RED.nodes.createNode(this, def)
     const node = this
-    const broker = RED.nodes.getNode(def.broker)
-    if (!broker) { node.status({ fill: 'red', shape: 'ring', text: 'no shennong-config' }); node.error('choose a shennong-config (broker) node'); return }
-    const site = String(def.site || '').trim()
-    if (site !== '' && !isSegment(site)) { node.status({ fill: 'red', shape: 'ring', text: 'bad site' }); node.error(`site "${site}" must match [a-z0-9][a-z0-9_-]{0,63}`); return }
+    const broker = configNode(RED, node, def)
+    if (broker === null) return
+    const site = siteFilter(node, def)
+    if (site === null) return
     const devices = list(def.devices)
     const kinds = list(def.kinds)
     const filter = topicFilter({ site: site === '' ? undefined : site, channel: 'telemetry' })
@@ -30,16 +31,7 @@ module.exports = function (RED) {
         node.send({ topic, payload: { ...reading, device }, site: parts.site, device, kind: reading.kind, sender: parts.id })
       }
     }
-    const onState = state => node.status(state === 'connected' ? { fill: 'green', shape: 'dot', text: 'connected' } : { fill: 'red', shape: 'ring', text: state })
-    broker.on('shennong-state', onState)
-    broker.subscribe(filter, handler).then(() => {
-      node.status(broker.connected() ? { fill: 'green', shape: 'dot', text: 'connected' } : { fill: 'yellow', shape: 'ring', text: 'connecting' })
-    }, err => { node.status({ fill: 'red', shape: 'ring', text: 'refused' }); node.error(err.message) })
-
-    node.on('close', () => {
-      broker.removeListener('shennong-state', onState)
-      broker.unsubscribe(filter, handler)
-    })
+    subscribeNode(node, broker, filter, handler)
   }
   RED.nodes.registerType('shennong reading in', ShennongReadingInNode)
 }
