@@ -3,7 +3,7 @@
 // from `airEpisodeAt`: PM2.5 and PM10 build up over 12 h to about 250 µg/m³ above background, hold
 // 6 h, then a cold front clears them with a 2 h time constant. Later stations start 20 min later.
 import type { Prng } from '../prng.ts'
-import { clamp, HOUR, MINUTE, round, type DeviceModel, type ModelContext } from './model.ts'
+import { clamp, episodeEnvelope, HOUR, MINUTE, round, type DeviceModel, type ModelContext } from './model.ts'
 import { localHour } from './climate.ts'
 
 const BUILD_UP = 12 * HOUR
@@ -19,11 +19,7 @@ export interface AirState {
 }
 
 export function hazeShape (at: number | undefined, t: number): number {
-  if (at === undefined || t < at) return 0
-  const dt = t - at
-  if (dt < BUILD_UP) return (dt / BUILD_UP) ** 1.5
-  if (dt < BUILD_UP + HOLD) return 1
-  return Math.exp(-(dt - BUILD_UP - HOLD) / CLEAR_TAU)
+  return episodeEnvelope(at, t, { rise: BUILD_UP, hold: HOLD, tau: CLEAR_TAU, ramp: x => x ** 1.5 })
 }
 
 function rush (t: number): number {

@@ -60,3 +60,15 @@ export function smoothstep (x: number): number {
   const c = clamp(x, 0, 1)
   return c * c * (3 - 2 * c)
 }
+
+/**
+ * A pollution episode's intensity 0…1 at `t` for one starting at `at` (none when undefined): it
+ * builds up over `rise` along `ramp` (0…1 → 0…1), holds for `hold`, then decays with time constant `tau`.
+ */
+export function episodeEnvelope (at: number | undefined, t: number, shape: { rise: number, hold: number, tau: number, ramp: (x: number) => number }): number {
+  if (at === undefined || t < at) return 0
+  const dt = t - at
+  if (dt < shape.rise) return shape.ramp(dt / shape.rise)
+  if (dt < shape.rise + shape.hold) return 1
+  return Math.exp(-(dt - shape.rise - shape.hold) / shape.tau)
+}

@@ -4,7 +4,7 @@
 // CODMn, TP, TN, COD, BOD5 and turbidity rise over 3 h, hold 6 h, then recover with a 4 h time
 // constant while dissolved oxygen sags and comes back.
 import type { Prng } from '../prng.ts'
-import { clamp, HOUR, MINUTE, round, smoothstep, type DeviceModel, type ModelContext } from './model.ts'
+import { clamp, episodeEnvelope, HOUR, MINUTE, round, smoothstep, type DeviceModel, type ModelContext } from './model.ts'
 
 const RISE = 3 * HOUR
 const HOLD = 6 * HOUR
@@ -20,11 +20,7 @@ export interface WaterState {
 
 /** Episode intensity 0…1 at time t for an episode starting at `at`. */
 export function episodeShape (at: number | undefined, t: number): number {
-  if (at === undefined || t < at) return 0
-  const dt = t - at
-  if (dt < RISE) return smoothstep(dt / RISE)
-  if (dt < RISE + HOLD) return 1
-  return Math.exp(-(dt - RISE - HOLD) / RECOVERY_TAU)
+  return episodeEnvelope(at, t, { rise: RISE, hold: HOLD, tau: RECOVERY_TAU, ramp: smoothstep })
 }
 
 /** Oxygen solubility in fresh water at 1 atm, mg/L (Benson & Krause fit, as in APHA 4500-O). */
