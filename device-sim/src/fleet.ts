@@ -13,7 +13,7 @@ import { buildFaultyPayload, createFaultPlan, STORABLE_FAULTS, type FaultKind, t
 import { planFleet, type DevicePlan, type GatewayPlan } from './fleet-plan.ts'
 import { createClimate, type Climate } from './models/climate.ts'
 import { MODELS } from './models/index.ts'
-import type { DeviceModel, LatLon, ModelOptions } from './models/model.ts'
+import type { DeviceModel, ModelOptions } from './models/model.ts'
 import { createPrng, hashSeed, type Prng } from './prng.ts'
 import { createReportBuilder, type SentMessage, type SimReport, type StopReason } from './report.ts'
 import type { GatewayEndpoint, Sender } from './senders/sender.ts'
@@ -42,15 +42,8 @@ export interface FleetConfig {
   burstTicks: number
   /** How long to wait for outstanding acknowledgements at the end. */
   drainTimeoutMs: number
-  scenario: {
-    dry: readonly string[]
-    dryRatePctPerDay: number
-    waterEpisodeAt?: number
-    airEpisodeAt?: number
-    coldChainExcursionAt?: number
-    coldChainExcursionMs: number
-    port: LatLon
-  }
+  /** The models' scenario knobs (ModelOptions), with the dry plots as a list. */
+  scenario: Omit<ModelOptions, 'dry'> & { dry: readonly string[] }
 }
 
 export interface FleetDeps {
