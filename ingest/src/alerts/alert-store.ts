@@ -9,18 +9,8 @@ import type { Alert, AlertEvent, AlertEventType, AlertState } from './alert.ts'
 import { severityRank, type Severity } from './severity.ts'
 import { openSqlite, withTransaction } from '@shennong/core/sqlite.ts'
 
-export interface RaiseInput {
-  rule: string
-  kind: string
-  subject: string
-  site: string
-  device: string
-  severity: Severity
-  value: number | null
-  message: string
-  seq: number | null
-  /** Reading ts (or tick time). */
-  ts: number
+/** What a raise carries: the alert's identity and cause (Alert's fields), and when it is recorded. */
+export interface RaiseInput extends Pick<Alert, 'rule' | 'kind' | 'subject' | 'site' | 'device' | 'severity' | 'value' | 'message' | 'seq' | 'ts'> {
   details?: Record<string, unknown>
   /** When the change is recorded (epoch ms). */
   at: number
